@@ -1,0 +1,138 @@
+using VisitorGrains.Domain.Alerts;
+using VisitorGrains.Domain.Journeys;
+using VisitorGrains.Domain.Lifecycle;
+using VisitorGrains.Domain.Scoring;
+
+namespace VisitorGrains.Domain.Companies;
+
+/// <summary>One of a company's visitors, as the company sees it.</summary>
+[GenerateSerializer]
+public sealed class CompanyVisitor
+{
+    /// <summary>The visitor journal sequence last counted: contributions at or below it are replays.</summary>
+    [Id(0)] public long Seq { get; set; }
+    [Id(1)] public long FirstSeen { get; set; }
+    [Id(2)] public long LastSeen { get; set; }
+    [Id(3)] public int PageViews { get; set; }
+    [Id(4)] public Stage Stage { get; set; }
+}
+
+/// <summary>A decided contribution: the points counted and the alerts it raised, in one journal entry.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CompanyEntry
+{
+    [Id(0)] public required CompanyContribution Contribution { get; init; }
+    [Id(1)] public required IReadOnlyList<Alert> Alerts { get; init; }
+}
+
+/// <summary>Everything a site knows about one company: account score, visitors, pages, alerts raised.</summary>
+[GenerateSerializer]
+public sealed class CompanyState
+{
+    public const int MaxPoints = 2000;
+    public const int MaxRecentPages = 20;
+
+    [Id(0)] public string Site { get; set; } = "";
+    [Id(1)] public string Id { get; set; } = "";
+    [Id(2)] public CompanyRef? Company { get; set; }
+    [Id(3)] public long FirstSeen { get; set; }
+    [Id(4)] public long LastSeen { get; set; }
+    [Id(5)] public List<ScorePoint> Points { get; set; } = [];
+    [Id(6)] public Dictionary<string, CompanyVisitor> Visitors { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Most recent first, distinct.</summary>
+    [Id(7)] public List<string> RecentPages { get; set; } = [];
+    /// <summary>When each rule last alerted: one alert per rule within the cooldown.</summary>
+    [Id(8)] public Dictionary<string, long> LastAlertAt { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Alerts raised but not yet confirmed by the site's feed (an outbox).</summary>
+    [Id(9)] public List<Alert> Outbox { get; set; } = [];
+    [Id(10)] public long Seq { get; set; }
+
+    public double Score(long now, CompiledRules rules) => ScoreMath.Total(Points, now, rules.HalfLifeMs);
+
+    /// <summary>Decides what a visitor's contribution means: null for a replay, else the points and any alerts.</summary>
+    public CompanyEntry? Decide(CompanyContribution contribution, CompiledRules rules, long now, Func<string> newAlertId)
+    {
+        if (Visitors.TryGetValue(contribution.Visitor, out var known) && known.Seq >= contribution.Seq)
+        {
+            return null;
+        }
+
+        var alerts = new List<Alert>();
+        var before = ScoreMath.Total(Points, now, rules.HalfLifeMs);
+        var after = ScoreMath.Total(Points.Concat(contribution.Points), now, rules.HalfLifeMs);
+        var hot = rules.Thresholds.Hot;
+        if (rules.Document.Alerts.HotCompany && before < hot && after >= hot && !InCooldown(AlertRule.HotCompany, now, rules))
+        {
+            var points = Points.Concat(contribution.Points).ToList();
+            alerts.Add(new Alert
+            {
+                Id = newAlertId(),
+                Site = Site,
+                At = DateTimeOffset.FromUnixTimeMilliseconds(now),
+                Rule = AlertRule.HotCompany,
+                Company = AlertCompany.From(contribution.Company),
+                Visitor = contribution.Visitor,
+                Stage = StageNames.Display(contribution.Stage),
+                Temperature = "hot",
+                Score = (int)Math.Round(after),
+                Reasons = ScoreMath.Reasons(points, now, rules.HalfLifeMs),
+                Pages = PagesAfter(contribution, 10),
+                Assignee = contribution.Company.Owner,
+            });
+        }
+
+        return new CompanyEntry { Contribution = contribution, Alerts = alerts };
+    }
+
+    public void Apply(CompanyEntry entry, long seq)
+    {
+        var c = entry.Contribution;
+        Company = c.Company;
+        if (!Visitors.TryGetValue(c.Visitor, out var visitor))
+        {
+            Visitors[c.Visitor] = visitor = new CompanyVisitor { FirstSeen = c.At };
+        }
+
+        visitor.Seq = c.Seq;
+        visitor.LastSeen = Math.Max(visitor.LastSeen, c.At);
+        visitor.PageViews += c.Pages.Count;
+        visitor.Stage = c.Stage;
+        FirstSeen = FirstSeen == 0 ? c.At : Math.Min(FirstSeen, c.At);
+        LastSeen = Math.Max(LastSeen, c.At);
+        Points.AddRange(c.Points);
+        if (Points.Count > MaxPoints)
+        {
+            Points.RemoveRange(0, Points.Count - MaxPoints);
+        }
+
+        RecentPages = PagesAfter(c, MaxRecentPages);
+        foreach (var alert in entry.Alerts)
+        {
+            LastAlertAt[alert.Rule] = alert.At.ToUnixTimeMilliseconds();
+            Outbox.Add(alert);
+        }
+
+        Seq = seq;
+    }
+
+    private bool InCooldown(string rule, long now, CompiledRules rules) =>
+        LastAlertAt.TryGetValue(rule, out var last) && now - last < rules.CooldownMs;
+
+    private List<string> PagesAfter(CompanyContribution c, int max)
+    {
+        var pages = new List<string>(max);
+        foreach (var page in c.Pages.Reverse().Concat(RecentPages))
+        {
+            if (!pages.Contains(page, StringComparer.Ordinal))
+            {
+                pages.Add(page);
+                if (pages.Count == max)
+                {
+                    break;
+                }
+            }
+        }
+
+        return pages;
+    }
+}

@@ -1,0 +1,282 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace VisitorGrains.Domain.Scoring;
+
+/// <summary>What a page matched: the rule's category and points, and a product named by a capture.</summary>
+public readonly record struct PageMatch(string Category, double Points, bool HighIntent, string? Product);
+
+/// <summary>
+/// A rules document compiled once per version: matchers built, thresholds checked. Evaluation
+/// against it is pure and allocation-light; nothing is compiled per event.
+/// </summary>
+public sealed class CompiledRules
+{
+    public static readonly IReadOnlySet<string> Categories = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "pricing", "contact", "demo", "case-study", "product", "blog", "careers", "support", "docs", "about",
+        "integration", "comparison", "webinar", "download", "legal", "other",
+    };
+
+    private readonly PageMatcher[] _pages;
+    private readonly Dictionary<string, double> _events;
+
+    private CompiledRules(int version, RulesDocument document, PageMatcher[] pages)
+    {
+        Version = version;
+        Document = document;
+        _pages = pages;
+        _events = document.Events.GroupBy(e => e.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Points, StringComparer.Ordinal);
+        HalfLifeMs = document.Decay is { HalfLifeDays: > 0 } decay ? decay.HalfLifeDays * 86_400_000 : 0;
+        CooldownMs = (long)(document.Alerts.CooldownHours * 3_600_000);
+    }
+
+    public int Version { get; }
+    public RulesDocument Document { get; }
+    public ThresholdsRule Thresholds => Document.Thresholds;
+
+    /// <summary>Decay half-life in milliseconds; 0 means points never fade.</summary>
+    public double HalfLifeMs { get; }
+
+    public long CooldownMs { get; }
+
+    public static CompiledRules Default { get; } = Compile(1, DefaultRules.Json).Rules!;
+
+    public PageMatch? MatchPage(string path)
+    {
+        foreach (var page in _pages)
+        {
+            if (page.TryMatch(path, out var product))
+            {
+                return new PageMatch(page.Rule.Category, page.Rule.Points, page.Rule.HighIntent, product);
+            }
+        }
+
+        return null;
+    }
+
+    public double? EventPoints(string name) => _events.TryGetValue(name, out var points) ? points : null;
+
+    public Temperature TemperatureOf(double score) =>
+        score >= Thresholds.Hot ? Temperature.Hot : score >= Thresholds.Warm ? Temperature.Warm : Temperature.Cold;
+
+    /// <summary>Reads and checks a rules document; every problem is reported with its JSON path.</summary>
+    public static (CompiledRules? Rules, IReadOnlyDictionary<string, string[]> Errors) Compile(int version, string json)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Error(string path, string message)
+        {
+            if (!errors.TryGetValue(path, out var list))
+            {
+                errors[path] = list = [];
+            }
+
+            list.Add(message);
+        }
+
+        RulesDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize<RulesDocument>(json, DomainJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            Error(ex.Path is { Length: > 0 } p ? p : "$", "Not valid here: " + ex.Message.Split(". ")[0] + ".");
+            return (null, Freeze(errors));
+        }
+
+        if (document is null)
+        {
+            Error("$", "The rules document must be a JSON object.");
+            return (null, Freeze(errors));
+        }
+
+        document.Pages ??= [];
+        document.Events ??= [];
+        document.Thresholds ??= new ThresholdsRule();
+        document.Alerts ??= new AlertSwitches();
+
+        var matchers = new List<PageMatcher>();
+        for (var i = 0; i < document.Pages.Count; i++)
+        {
+            var rule = document.Pages[i];
+            var at = $"pages[{i}]";
+            if (rule is null)
+            {
+                Error(at, "A page signal must be an object.");
+                continue;
+            }
+
+            if (!Categories.Contains(rule.Category ?? ""))
+            {
+                Error($"{at}.category", $"Unknown category '{rule.Category}'. Known: {string.Join(", ", Categories.Order())}.");
+            }
+
+            if (!double.IsFinite(rule.Points) || Math.Abs(rule.Points) > 1000)
+            {
+                Error($"{at}.points", "Between -1000 and 1000.");
+            }
+
+            var (matcher, problem) = PageMatcher.Create(rule);
+            if (matcher is null)
+            {
+                Error($"{at}.match", problem!);
+            }
+            else
+            {
+                matchers.Add(matcher);
+            }
+        }
+
+        for (var i = 0; i < document.Events.Count; i++)
+        {
+            var rule = document.Events[i];
+            if (rule is null || string.IsNullOrWhiteSpace(rule.Name) || rule.Name.Length > 100)
+            {
+                Error($"events[{i}].name", "Required: the event name, 1–100 characters.");
+            }
+            else if (!double.IsFinite(rule.Points) || Math.Abs(rule.Points) > 1000)
+            {
+                Error($"events[{i}].points", "Between -1000 and 1000.");
+            }
+        }
+
+        if (document.Engagement is { } engagement && (engagement.PointsPerMinute < 0 || engagement.Max < 0))
+        {
+            Error("engagement", "pointsPerMinute and max must not be negative.");
+        }
+
+        if (document.Decay is { HalfLifeDays: < 0 })
+        {
+            Error("decay.halfLifeDays", "Must not be negative (0 turns decay off).");
+        }
+
+        if (document.ReturnVisit is { WithinDays: <= 0 })
+        {
+            Error("returnVisit.withinDays", "Must be more than 0.");
+        }
+
+        var t = document.Thresholds;
+        if (!(t.Warm > 0 && t.Warm < t.Hot))
+        {
+            Error("thresholds", "Needs 0 < warm < hot.");
+        }
+
+        if (t.Mql <= 0)
+        {
+            Error("thresholds.mql", "Must be more than 0.");
+        }
+
+        if (document.Alerts.CooldownHours is < 0 or > 24 * 365)
+        {
+            Error("alerts.cooldownHours", "Between 0 and 8760.");
+        }
+
+        return errors.Count > 0
+            ? (null, Freeze(errors))
+            : (new CompiledRules(version, document, [.. matchers]), Freeze(errors));
+    }
+
+    private static Dictionary<string, string[]> Freeze(Dictionary<string, List<string>> errors) =>
+        errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+
+    private sealed class PageMatcher
+    {
+        private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(20);
+
+        private readonly string? _exact;
+        private readonly string? _prefix;
+        private readonly Regex? _regex;
+
+        private PageMatcher(PageSignalRule rule, string? exact, string? prefix, Regex? regex)
+        {
+            Rule = rule;
+            _exact = exact;
+            _prefix = prefix;
+            _regex = regex;
+        }
+
+        public PageSignalRule Rule { get; }
+
+        public static (PageMatcher? Matcher, string? Problem) Create(PageSignalRule rule)
+        {
+            var match = rule.Match ?? "";
+            if (match.Length is 0 or > 500)
+            {
+                return (null, "Required: a path, glob or 're:' regex of at most 500 characters.");
+            }
+
+            if (match.StartsWith("re:", StringComparison.Ordinal))
+            {
+                try
+                {
+                    var regex = new Regex(match[3..],
+                        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexTimeout);
+                    return (new PageMatcher(rule, null, null, regex), null);
+                }
+                catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+                {
+                    return (null, $"Not a usable regex: {ex.Message}");
+                }
+            }
+
+            if (match[0] != '/')
+            {
+                return (null, "A path or glob must start with '/' (or use 're:' for a regex).");
+            }
+
+            var star = match.IndexOfAny(['*', '?']);
+            if (star < 0)
+            {
+                return (new PageMatcher(rule, Trim(match), null, null), null);
+            }
+
+            if (star == match.Length - 1 && match[star] == '*')
+            {
+                return (new PageMatcher(rule, null, match[..^1], null), null);
+            }
+
+            var pattern = "^" + Regex.Escape(match).Replace(@"\*\*", ".*", StringComparison.Ordinal)
+                .Replace(@"\*", "[^/]*", StringComparison.Ordinal).Replace(@"\?", "[^/]", StringComparison.Ordinal) + "/?$";
+            var glob = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+            return (new PageMatcher(rule, null, null, glob), null);
+        }
+
+        public bool TryMatch(string path, out string? product)
+        {
+            product = null;
+            if (_exact is not null)
+            {
+                return string.Equals(Trim(path), _exact, StringComparison.OrdinalIgnoreCase);
+            }
+
+            if (_prefix is not null)
+            {
+                return path.StartsWith(_prefix, StringComparison.OrdinalIgnoreCase);
+            }
+
+            try
+            {
+                var m = _regex!.Match(path);
+                if (!m.Success)
+                {
+                    return false;
+                }
+
+                if (m.Groups.TryGetValue("product", out var group) && group.Success)
+                {
+                    product = group.Value.ToLowerInvariant();
+                }
+
+                return true;
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return false;
+            }
+        }
+
+        private static string Trim(string path) => path.Length > 1 && path[^1] == '/' ? path[..^1] : path;
+    }
+}

@@ -1,0 +1,30 @@
+using VisitorGrains.Domain.Companies;
+
+namespace VisitorGrains.Domain.Sites;
+
+/// <summary>One stored version of a site's rules document.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RulesVersion(
+    [property: Id(0)] int Version,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Json,
+    [property: Id(3)] string? Author);
+
+/// <summary>A site's settings, rules and accounts: what the site grain holds and every node caches.</summary>
+[GenerateSerializer]
+public sealed class SiteDefinition
+{
+    public const int MaxRulesVersions = 100;
+
+    [Id(0)] public string Id { get; set; } = "";
+    [Id(1)] public string Name { get; set; } = "";
+    [Id(2)] public List<string> Origins { get; set; } = [];
+    [Id(3)] public List<RulesVersion> Rules { get; set; } = [];
+    [Id(4)] public List<Account> Accounts { get; set; } = [];
+    /// <summary>Bumped by every change: caches compare it to know they are current.</summary>
+    [Id(5)] public long Version { get; set; }
+    [Id(6)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(7)] public int SlaMinutes { get; set; } = 60;
+
+    public RulesVersion CurrentRules => Rules[^1];
+}

@@ -1,0 +1,112 @@
+using Orleans.Concurrency;
+using VisitorGrains.Domain.Alerts;
+using VisitorGrains.Domain.Collecting;
+using VisitorGrains.Domain.Companies;
+using VisitorGrains.Domain.Journeys;
+using VisitorGrains.Domain.Sites;
+
+namespace VisitorGrains.Grains.Abstractions;
+
+/// <summary>Grain keys: one place that knows how ids become keys.</summary>
+public static class GrainKeys
+{
+    public static string Visitor(string site, string visitor) => $"{site}/{visitor}";
+
+    public static string Company(string site, string company) => $"{site}/{company}";
+
+    /// <summary>Splits "site/rest" keys; site ids never contain '/'.</summary>
+    public static (string Site, string Id) Split(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return (key[..slash], key[(slash + 1)..]);
+    }
+}
+
+/// <summary>One visitor of one site (key: site/visitor): journey, sessions, score, stage.</summary>
+public interface IVisitorGrain : IGrainWithStringKey
+{
+    /// <summary>Records a validated batch. When it returns, the new events are durable.</summary>
+    Task RecordAsync(CollectBatch batch, Identification identification);
+
+    Task<VisitorView?> GetAsync();
+
+    /// <summary>Activates the grain so that it replays its journal and re-sends what it owes others.</summary>
+    Task RecoverAsync();
+}
+
+/// <summary>One company as seen by one site (key: site/company): account score, visitors, alerts.</summary>
+public interface ICompanyGrain : IGrainWithStringKey
+{
+    /// <summary>Counts a visitor's contribution once (replays are recognised by sequence).</summary>
+    Task RecordAsync(CompanyContribution contribution);
+
+    Task<CompanyView?> GetAsync();
+
+    Task RecoverAsync();
+}
+
+/// <summary>A site's alert feed (key: site): durable, numbered, replayable.</summary>
+public interface IFeedGrain : IGrainWithStringKey
+{
+    /// <summary>Appends an alert once (by id) and returns its sequence number.</summary>
+    Task<long> AppendAsync(Alert alert);
+
+    Task<IReadOnlyList<Alert>> AfterAsync(long seq, int max);
+
+    Task RecoverAsync();
+}
+
+/// <summary>A site's settings, rules and accounts (key: site).</summary>
+public interface ISiteGrain : IGrainWithStringKey
+{
+    Task<SiteDefinition?> GetAsync();
+
+    /// <summary>The definition's version, or -1 when the site does not exist: cheap cache checks.</summary>
+    Task<long> GetVersionAsync();
+
+    Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins);
+
+    /// <summary>Stores an already validated rules document as the next version.</summary>
+    Task<RulesVersion> SaveRulesAsync(string json, string? author);
+
+    Task<RulesVersion?> RestoreRulesAsync(int version, string? author);
+
+    Task<int> ImportAccountsAsync(IReadOnlyList<Account> accounts);
+}
+
+/// <summary>An API key (key: the SHA-256 of the key, hex): only the hash is stored.</summary>
+public interface IApiKeyGrain : IGrainWithStringKey
+{
+    Task<ApiKeyRecord?> GetAsync();
+
+    Task CreateAsync(ApiKeyRecord record);
+
+    Task RevokeAsync();
+}
+
+/// <summary>
+/// The one notifier (key 0): every API node subscribes an observer; alerts and site changes fan out
+/// to all of them, so salespeople on any node see every alert of their sites.
+/// </summary>
+public interface INotifierGrain : IGrainWithIntegerKey
+{
+    Task SubscribeAsync(INodeObserver observer);
+
+    Task UnsubscribeAsync(INodeObserver observer);
+
+    [OneWay]
+    Task AlertRaisedAsync(Alert alert);
+
+    [OneWay]
+    Task SiteChangedAsync(string site, long version);
+}
+
+/// <summary>What an API node (or silo) hears from the notifier.</summary>
+public interface INodeObserver : IGrainObserver
+{
+    [OneWay]
+    Task OnAlertAsync(Alert alert);
+
+    [OneWay]
+    Task OnSiteChangedAsync(string site, long version);
+}

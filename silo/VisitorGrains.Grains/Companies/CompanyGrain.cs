@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using VisitorGrains.Domain.Alerts;
+using VisitorGrains.Domain.Companies;
+using VisitorGrains.Domain.Journeys;
+using VisitorGrains.Domain.Lifecycle;
+using VisitorGrains.Domain.Scoring;
+using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Sites;
+using VisitorGrains.Grains.Storage;
+
+namespace VisitorGrains.Grains.Companies;
+
+/// <summary>
+/// One company as one site sees it: counts its visitors' contributions once, keeps the account score,
+/// and raises alerts, which go through an outbox to the site's feed.
+/// </summary>
+public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOptions<StorageOptions> options,
+    SiteDirectory sites, TimeProvider time) : Grain, ICompanyGrain
+{
+    private Journal<CompanyState, CompanyEntry> _journal = null!;
+    private CompanyState _state = null!;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var (site, company) = GrainKeys.Split(this.GetPrimaryKeyString());
+        _journal = new(store, serializer, StreamNames.Company(this.GetPrimaryKeyString()), options.Value.CheckpointEvery);
+        var (state, entries) = await _journal.LoadAsync(cancellationToken);
+        _state = state ?? new CompanyState { Site = site, Id = company };
+        foreach (var (seq, entry) in entries)
+        {
+            _state.Apply(entry, seq);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        await _journal.CheckpointAsync(_state);
+
+    public async Task RecordAsync(CompanyContribution contribution)
+    {
+        var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        var entry = _state.Decide(contribution, rules, time.GetUtcNow().ToUnixTimeMilliseconds(), NewAlertId);
+        if (entry is not null)
+        {
+            var seq = await _journal.AppendAsync(entry);
+            _state.Apply(entry, seq);
+        }
+
+        await SendOutboxAsync();
+        if (_journal.CheckpointDue)
+        {
+            await _journal.CheckpointAsync(_state);
+        }
+    }
+
+    public async Task<CompanyView?> GetAsync()
+    {
+        if (_state.Company is not { } company)
+        {
+            DeactivateOnIdle();
+            return null;
+        }
+
+        var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var score = _state.Score(now, rules);
+        return new CompanyView
+        {
+            Id = _state.Id,
+            Name = company.Name,
+            Domain = company.Domain,
+            Country = company.Country,
+            City = company.City,
+            Status = CrmStatusNames.Display(company.Status),
+            Owner = company.Owner,
+            Score = (int)Math.Round(score),
+            Temperature = Views.Temperature(rules.TemperatureOf(score)),
+            Breakdown = ScoreMath.Reasons(_state.Points, now, rules.HalfLifeMs, int.MaxValue),
+            Visitors = _state.Visitors.OrderByDescending(v => v.Value.LastSeen).Select(v => new CompanyVisitorView(
+                v.Key, DateTimeOffset.FromUnixTimeMilliseconds(v.Value.FirstSeen),
+                DateTimeOffset.FromUnixTimeMilliseconds(v.Value.LastSeen), v.Value.PageViews,
+                StageNames.Display(v.Value.Stage))).ToList(),
+            Pages = _state.RecentPages,
+            FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.FirstSeen),
+            LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.LastSeen),
+        };
+    }
+
+    public Task RecoverAsync() => SendOutboxAsync();
+
+    private async Task SendOutboxAsync()
+    {
+        while (_state.Outbox.Count > 0)
+        {
+            var alert = _state.Outbox[0];
+            await GrainFactory.GetGrain<IFeedGrain>(_state.Site).AppendAsync(alert);
+            _state.Outbox.RemoveAt(0);
+        }
+    }
+
+    private static string NewAlertId() => "a_" + Guid.CreateVersion7().ToString("N");
+}

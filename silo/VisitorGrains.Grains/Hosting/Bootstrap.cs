@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Access;
+using VisitorGrains.Grains.Storage;
+
+namespace VisitorGrains.Grains.Hosting;
+
+/// <summary>
+/// Runs when the silo starts, before it serves requests: wakes the grains whose journals hold entries
+/// past their checkpoint (after a crash they owe their company or feed a message), and on an empty
+/// store creates the demo site and an admin credential.
+/// </summary>
+public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, IConfiguration configuration, TimeProvider time,
+    ILogger<Bootstrap> log) : IStartupTask
+{
+    public const string DemoSite = "demo";
+
+    public async Task Execute(CancellationToken cancellationToken)
+    {
+        await RecoverAsync(cancellationToken);
+        await CreateDemoSiteAsync(cancellationToken);
+        await CreateAdminKeyAsync(cancellationToken);
+    }
+
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        var pending = await store.PendingStreamsAsync(cancellationToken);
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        log.LogInformation("Replaying {Count} journals with entries past their checkpoint", pending.Count);
+        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (stream, _) =>
+            {
+                var key = stream[(stream.IndexOf('/', StringComparison.Ordinal) + 1)..];
+                var recovery = stream switch
+                {
+                    _ when stream.StartsWith(StreamNames.VisitorPrefix, StringComparison.Ordinal) => grains.GetGrain<IVisitorGrain>(key).RecoverAsync(),
+                    _ when stream.StartsWith(StreamNames.CompanyPrefix, StringComparison.Ordinal) => grains.GetGrain<ICompanyGrain>(key).RecoverAsync(),
+                    _ when stream.StartsWith(StreamNames.FeedPrefix, StringComparison.Ordinal) => grains.GetGrain<IFeedGrain>(key).RecoverAsync(),
+                    _ => Task.CompletedTask,
+                };
+                await recovery;
+            });
+    }
+
+    private async Task CreateDemoSiteAsync(CancellationToken cancellationToken)
+    {
+        if ((await store.StreamsAsync(StreamNames.SitePrefix, 1, cancellationToken)).Count > 0)
+        {
+            return;
+        }
+
+        var site = grains.GetGrain<ISiteGrain>(DemoSite);
+        await site.SaveSettingsAsync("Demo", ["http://localhost:*", "http://127.0.0.1:*"]);
+        log.LogInformation("Created the '{Site}' site with the default rules", DemoSite);
+    }
+
+    private async Task CreateAdminKeyAsync(CancellationToken cancellationToken)
+    {
+        if (configuration["VG_ADMIN_KEY"] is { Length: > 0 })
+        {
+            return;
+        }
+
+        var file = DataPaths.AdminKeyFile(configuration);
+        if (File.Exists(file) || (await store.StreamsAsync(StreamNames.KeyPrefix, 1, cancellationToken)).Count > 0)
+        {
+            return;
+        }
+
+        var key = ApiKeys.New();
+        await grains.GetGrain<IApiKeyGrain>(ApiKeys.Hash(key)).CreateAsync(new ApiKeyRecord
+        {
+            Role = Roles.Admin,
+            Sites = [Roles.AnySite],
+            User = "admin",
+            CreatedAt = time.GetUtcNow(),
+        });
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, key + Environment.NewLine, cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        log.LogWarning("Created the first admin API key; it is in {File}. Keep it secret, and delete the file once saved elsewhere.", file);
+    }
+}

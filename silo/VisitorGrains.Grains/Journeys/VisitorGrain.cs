@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using VisitorGrains.Domain.Collecting;
+using VisitorGrains.Domain.Companies;
+using VisitorGrains.Domain.Journeys;
+using VisitorGrains.Domain.Lifecycle;
+using VisitorGrains.Domain.Scoring;
+using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Sites;
+using VisitorGrains.Grains.Storage;
+
+namespace VisitorGrains.Grains.Journeys;
+
+/// <summary>
+/// One visitor of one site. Decide (domain), append to the journal (durable), apply, then tell the
+/// company. What the company has not confirmed stays in the outbox and is sent again after a crash.
+/// </summary>
+public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOptions<StorageOptions> options,
+    SiteDirectory sites, TimeProvider time) : Grain, IVisitorGrain
+{
+    private Journal<VisitorState, VisitorEntry> _journal = null!;
+    private VisitorState _state = null!;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var (site, visitor) = GrainKeys.Split(this.GetPrimaryKeyString());
+        _journal = new(store, serializer, StreamNames.Visitor(this.GetPrimaryKeyString()), options.Value.CheckpointEvery);
+        var (state, entries) = await _journal.LoadAsync(cancellationToken);
+        _state = state ?? new VisitorState { Site = site, Visitor = visitor };
+        foreach (var (seq, entry) in entries)
+        {
+            ApplyAndQueue(entry, seq);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        await _journal.CheckpointAsync(_state);
+
+    public async Task RecordAsync(CollectBatch batch, Identification identification)
+    {
+        var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        var entry = _state.Decide(batch, identification, rules, time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (entry is not null)
+        {
+            var seq = await _journal.AppendAsync(entry);
+            ApplyAndQueue(entry, seq);
+        }
+
+        await SendOutboxAsync();
+        if (_journal.CheckpointDue)
+        {
+            await _journal.CheckpointAsync(_state);
+        }
+    }
+
+    public async Task<VisitorView?> GetAsync()
+    {
+        if (_state.Seq == 0)
+        {
+            DeactivateOnIdle();
+            return null;
+        }
+
+        var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var score = _state.Score(now, rules);
+        return new VisitorView
+        {
+            Site = _state.Site,
+            Visitor = _state.Visitor,
+            Stage = StageNames.Display(_state.Stage),
+            Score = (int)Math.Round(score),
+            Temperature = Views.Temperature(rules.TemperatureOf(score)),
+            FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.FirstSeen),
+            LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.LastSeen),
+            Sessions = _state.Cursor.Count,
+            PageViews = _state.PageViews,
+            Events = _state.RecentEventIds.Count,
+            Reasons = ScoreMath.Reasons(_state.Points, now, rules.HalfLifeMs),
+            Journey = _state.Journey.Select(j => new JourneyView(
+                DateTimeOffset.FromUnixTimeMilliseconds(j.At), KindName(j.Kind), j.Path, j.Title, j.Name, j.Session)).ToList(),
+            Company = _state.Company,
+            Unidentified = _state.Company is null ? _state.Unidentified ?? UnidentifiedReason.Unknown : null,
+            StageHistory = _state.StageHistory.Select(s => new StageChangeView(
+                StageNames.Display(s.From), StageNames.Display(s.To), DateTimeOffset.FromUnixTimeMilliseconds(s.At), s.Reason)).ToList(),
+            Email = _state.Email,
+        };
+    }
+
+    public Task RecoverAsync() => SendOutboxAsync();
+
+    private void ApplyAndQueue(VisitorEntry entry, long seq)
+    {
+        _state.Apply(entry, seq);
+        if (_state.ContributionOf(entry, seq) is { } contribution)
+        {
+            _state.Outbox.Add(contribution);
+        }
+    }
+
+    private async Task SendOutboxAsync()
+    {
+        while (_state.Outbox.Count > 0)
+        {
+            var contribution = _state.Outbox[0];
+            await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
+                .RecordAsync(contribution);
+            _state.Outbox.RemoveAt(0);
+        }
+    }
+
+    private static string KindName(EventKind kind) => kind switch
+    {
+        EventKind.PageView => "pageview",
+        EventKind.Engagement => "engagement",
+        EventKind.Identify => "identify",
+        _ => "event",
+    };
+}

@@ -1,0 +1,312 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace VisitorGrains.Grains.Storage;
+
+/// <summary>
+/// The embedded journal store: one SQLite file in WAL mode. All writes go through one writer that
+/// takes every write waiting and commits them in a single transaction (group commit), so the cost of
+/// a commit is shared by all grains writing at that moment. Readers use their own pooled connections.
+/// </summary>
+public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
+{
+    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly string _readConnection;
+    private readonly StorageOptions _options;
+    private readonly ILogger<SqliteJournalStore> _log;
+    private readonly Task _writer;
+    private readonly SqliteConnection _connection;
+
+    public SqliteJournalStore(IOptions<StorageOptions> options, ILogger<SqliteJournalStore> log)
+    {
+        _options = options.Value;
+        _log = log;
+        var path = System.IO.Path.GetFullPath(_options.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 };
+        _connection = new SqliteConnection(builder.ToString());
+        _connection.Open();
+        Execute(_connection, $"""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = {(_options.Synchronous == SyncMode.Full ? "FULL" : "NORMAL")};
+            PRAGMA busy_timeout = 30000;
+            CREATE TABLE IF NOT EXISTS vg_snapshot (
+                stream   TEXT    NOT NULL PRIMARY KEY,
+                seq      INTEGER NOT NULL,
+                state    BLOB    NOT NULL,
+                saved_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS vg_entry (
+                stream TEXT    NOT NULL,
+                seq    INTEGER NOT NULL,
+                entry  BLOB    NOT NULL,
+                PRIMARY KEY (stream, seq)
+            ) WITHOUT ROWID;
+            """);
+        builder.Mode = SqliteOpenMode.ReadOnly;
+        _readConnection = builder.ToString();
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public async Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        long snapshotSeq = 0;
+        byte[]? snapshot = null;
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "SELECT seq, state FROM vg_snapshot WHERE stream = $stream";
+            command.Parameters.AddWithValue("$stream", stream);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                snapshotSeq = reader.GetInt64(0);
+                snapshot = (byte[])reader.GetValue(1);
+            }
+        }
+
+        var entries = new List<(long, byte[])>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "SELECT seq, entry FROM vg_entry WHERE stream = $stream AND seq > $after ORDER BY seq";
+            command.Parameters.AddWithValue("$stream", stream);
+            command.Parameters.AddWithValue("$after", snapshotSeq);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                entries.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+            }
+        }
+
+        return new StoredStream(snapshotSeq, snapshot, entries);
+    }
+
+    public Task AppendAsync(string stream, long seq, byte[] entry) => Enqueue(new Write(WriteKind.Append, stream, seq, entry));
+
+    public Task CheckpointAsync(string stream, long seq, byte[] snapshot) => Enqueue(new Write(WriteKind.Checkpoint, stream, seq, snapshot));
+
+    public Task DeleteAsync(string stream) => Enqueue(new Write(WriteKind.Delete, stream, 0, null));
+
+    public async Task<IReadOnlyList<string>> PendingStreamsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT stream FROM vg_entry ORDER BY stream";
+        return await ReadStringsAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> StreamsAsync(string prefix, int max, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT stream FROM vg_snapshot WHERE stream >= $from AND stream < $to
+            UNION
+            SELECT stream FROM vg_entry WHERE stream >= $from AND stream < $to
+            ORDER BY stream LIMIT $max
+            """;
+        command.Parameters.AddWithValue("$from", prefix);
+        command.Parameters.AddWithValue("$to", prefix + '\uffff');
+        command.Parameters.AddWithValue("$max", max);
+        return await ReadStringsAsync(command, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await _writer;
+        await _connection.DisposeAsync();
+    }
+
+    private Task Enqueue(Write write)
+    {
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
+
+        return write.Done.Task;
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_readConnection);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static async Task<IReadOnlyList<string>> ReadStringsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var result = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        using var commands = new WriteCommands(_connection);
+        var batch = new List<Write>(_options.MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            try
+            {
+                Commit(commands, batch);
+                foreach (var write in batch)
+                {
+                    write.Done.TrySetResult();
+                }
+            }
+            catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
+            {
+                // One bad write must not fail the others that shared its transaction: retry each alone.
+                _log.LogWarning(ex, "Group commit of {Count} writes failed; retrying them one by one", batch.Count);
+                foreach (var write in batch)
+                {
+                    try
+                    {
+                        Commit(commands, [write]);
+                        write.Done.TrySetResult();
+                    }
+                    catch (Exception single) when (single is SqliteException or InvalidOperationException)
+                    {
+                        write.Done.TrySetException(single);
+                    }
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private void Commit(WriteCommands commands, List<Write> batch)
+    {
+        using var tx = _connection.BeginTransaction();
+        commands.Enlist(tx);
+        foreach (var write in batch)
+        {
+            commands.Run(write);
+        }
+
+        tx.Commit();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private enum WriteKind
+    {
+        Append,
+        Checkpoint,
+        Delete,
+    }
+
+    private sealed record Write(WriteKind Kind, string Stream, long Seq, byte[]? Data)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>The writer's prepared statements, reused for every write.</summary>
+    private sealed class WriteCommands : IDisposable
+    {
+        private readonly SqliteCommand _append;
+        private readonly SqliteCommand _snapshot;
+        private readonly SqliteCommand _trim;
+        private readonly SqliteCommand _deleteSnapshot;
+        private readonly SqliteCommand _deleteEntries;
+
+        public WriteCommands(SqliteConnection connection)
+        {
+            _append = Prepare(connection, "INSERT OR REPLACE INTO vg_entry (stream, seq, entry) VALUES ($stream, $seq, $data)");
+            _snapshot = Prepare(connection, """
+                INSERT INTO vg_snapshot (stream, seq, state, saved_at) VALUES ($stream, $seq, $data, unixepoch())
+                ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, state = excluded.state, saved_at = excluded.saved_at
+                """);
+            _trim = Prepare(connection, "DELETE FROM vg_entry WHERE stream = $stream AND seq <= $seq");
+            _deleteSnapshot = Prepare(connection, "DELETE FROM vg_snapshot WHERE stream = $stream");
+            _deleteEntries = Prepare(connection, "DELETE FROM vg_entry WHERE stream = $stream");
+        }
+
+        public void Enlist(SqliteTransaction tx)
+        {
+            _append.Transaction = _snapshot.Transaction = _trim.Transaction = tx;
+            _deleteSnapshot.Transaction = _deleteEntries.Transaction = tx;
+        }
+
+        public void Run(Write write)
+        {
+            switch (write.Kind)
+            {
+                case WriteKind.Append:
+                    Execute(_append, write);
+                    break;
+                case WriteKind.Checkpoint:
+                    Execute(_snapshot, write);
+                    Execute(_trim, write);
+                    break;
+                case WriteKind.Delete:
+                    Execute(_deleteSnapshot, write);
+                    Execute(_deleteEntries, write);
+                    break;
+            }
+        }
+
+        public void Dispose()
+        {
+            _append.Dispose();
+            _snapshot.Dispose();
+            _trim.Dispose();
+            _deleteSnapshot.Dispose();
+            _deleteEntries.Dispose();
+        }
+
+        private static void Execute(SqliteCommand command, Write write)
+        {
+            command.Parameters["$stream"].Value = write.Stream;
+            if (command.Parameters.Contains("$seq"))
+            {
+                command.Parameters["$seq"].Value = write.Seq;
+            }
+
+            if (command.Parameters.Contains("$data"))
+            {
+                command.Parameters["$data"].Value = write.Data;
+            }
+
+            command.ExecuteNonQuery();
+        }
+
+        private static SqliteCommand Prepare(SqliteConnection connection, string sql)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.Add("$stream", SqliteType.Text);
+            if (sql.Contains("$seq", StringComparison.Ordinal))
+            {
+                command.Parameters.Add("$seq", SqliteType.Integer);
+            }
+
+            if (sql.Contains("$data", StringComparison.Ordinal))
+            {
+                command.Parameters.Add("$data", SqliteType.Blob);
+            }
+
+            return command;
+        }
+    }
+}
