@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace VisitorGrains.Domain;
 
-/// <summary>The one JSON setup of the product: camelCase names, enums as strings, nulls omitted.</summary>
+/// <summary>The one JSON setup of the product: camelCase names, kebab-case enums, UTC timestamps with a Z.</summary>
 public static class DomainJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
@@ -12,9 +12,9 @@ public static class DomainJson
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
-        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.PropertyNameCaseInsensitive = true;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        options.Converters.Add(new UtcTimestampConverter());
     }
 
     private static JsonSerializerOptions Create()
@@ -24,4 +24,14 @@ public static class DomainJson
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
+}
+
+/// <summary>Writes every timestamp in UTC with a 'Z', as API.md shows them.</summary>
+internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.GetDateTimeOffset();
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.UtcDateTime);
 }

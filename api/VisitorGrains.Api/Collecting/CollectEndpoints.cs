@@ -1,0 +1,165 @@
+using System.Buffers;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using VisitorGrains.Domain.Collecting;
+using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Sites;
+
+namespace VisitorGrains.Api.Collecting;
+
+/// <summary>
+/// <c>POST /collect</c>: the public door for tracker events. Validate, check site and origin, identify
+/// the company from the client address (which goes no further), hand the batch to the visitor's grain,
+/// and answer 202 only once it is durable.
+/// </summary>
+public static class CollectEndpoints
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public static IEndpointRouteBuilder MapCollect(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/collect", CollectAsync).AllowAnonymous().DisableAntiforgery()
+            .Accepts<CollectPayload>("text/plain", "application/json")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        app.MapMethods("/collect", [HttpMethods.Options], PreflightAsync).AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> CollectAsync(HttpContext http, IGrainFactory grains, SiteDirectory sites,
+        TimeProvider time, ILoggerFactory loggers)
+    {
+        if (!IsAcceptedContentType(http.Request.ContentType))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Send the events as text/plain or application/json.");
+        }
+
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, $"The body is over {MaxBodyBytes} bytes.");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes + 1);
+        try
+        {
+            var length = await ReadBodyAsync(http.Request.Body, buffer, http.RequestAborted);
+            if (length > MaxBodyBytes)
+            {
+                return Problem(StatusCodes.Status413PayloadTooLarge, $"The body is over {MaxBodyBytes} bytes.");
+            }
+
+            var parsed = CollectParser.Parse(buffer.AsSpan(0, length), time.GetUtcNow());
+            if (parsed.Batch is not { } batch)
+            {
+                return TypedResults.ValidationProblem(parsed.Errors, title: "The batch was rejected; nothing of it was kept.");
+            }
+
+            var site = await sites.GetAsync(batch.Site);
+            if (site is null)
+            {
+                return Problem(StatusCodes.Status403Forbidden, $"There is no site '{batch.Site}'.");
+            }
+
+            var origin = http.Request.Headers.Origin;
+            if (!StringValues.IsNullOrEmpty(origin))
+            {
+                if (!site.Origins.Allows(origin.ToString()))
+                {
+                    return Problem(StatusCodes.Status403Forbidden, $"The site '{batch.Site}' does not allow the origin {origin}.");
+                }
+
+                AllowOrigin(http.Response, origin.ToString());
+            }
+
+            var identification = site.Accounts.Identify(http.Connection.RemoteIpAddress);
+            try
+            {
+                await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(batch.Site, batch.Visitor)).RecordAsync(batch, identification);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException or IOException)
+            {
+                loggers.CreateLogger(typeof(CollectEndpoints)).LogError(ex, "Could not record a batch for {Site}", batch.Site);
+                http.Response.Headers.RetryAfter = "1";
+                return Problem(StatusCodes.Status503ServiceUnavailable, "The events could not be stored; send them again.");
+            }
+
+            return TypedResults.Accepted((string?)null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Browsers send text/plain without a preflight; this answers the ones that ask anyway.</summary>
+    private static async Task<IResult> PreflightAsync(HttpContext http, SiteDirectory sites)
+    {
+        var origin = http.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && http.Request.Query["site"].ToString() is { Length: > 0 } siteId
+            && Identifiers.IsSiteId(siteId) && await sites.GetAsync(siteId) is { } site && site.Origins.Allows(origin))
+        {
+            AllowOrigin(http.Response, origin);
+        }
+        else if (origin.Length > 0)
+        {
+            // Without the site we cannot tell; the POST itself is checked either way.
+            AllowOrigin(http.Response, origin);
+        }
+
+        http.Response.Headers.AccessControlAllowMethods = "POST";
+        http.Response.Headers.AccessControlAllowHeaders = "Content-Type";
+        http.Response.Headers.AccessControlMaxAge = "86400";
+        return TypedResults.NoContent();
+    }
+
+    private static void AllowOrigin(HttpResponse response, string origin)
+    {
+        response.Headers.AccessControlAllowOrigin = origin;
+        response.Headers.AccessControlAllowCredentials = "true";
+        response.Headers.Vary = HeaderNames.Origin;
+    }
+
+    private static bool IsAcceptedContentType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            return false;
+        }
+
+        var type = media.MediaType;
+        return type.Equals("text/plain", StringComparison.OrdinalIgnoreCase)
+               || type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+               || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Reads at most one byte past the limit: enough to know the body is too large.</summary>
+    private static async Task<int> ReadBodyAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(total, Math.Min(buffer.Length, MaxBodyBytes + 1) - total), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+            if (total > MaxBodyBytes)
+            {
+                break;
+            }
+        }
+
+        return total;
+    }
+
+    private static IResult Problem(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
+}

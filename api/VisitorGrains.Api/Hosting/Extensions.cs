@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HttpOverrides;
+using VisitorGrains.Api.Access;
+using VisitorGrains.Api.Collecting;
+using VisitorGrains.Api.Live;
+using VisitorGrains.Api.Prospects;
+using VisitorGrains.Api.Sites;
+using VisitorGrains.Domain;
+using VisitorGrains.Grains.Hosting;
+
+namespace VisitorGrains.Api.Hosting;
+
+/// <summary>All of the API's registrations and its request pipeline, in one place.</summary>
+public static class Extensions
+{
+    public static IServiceCollection AddApiServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddVisitorGrainsServices(configuration);
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(options => DomainJson.Configure(options.SerializerOptions));
+        services.AddOpenApi();
+
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var range in configuration.GetSection("Collect:TrustedProxies").Get<string[]>() ?? ["127.0.0.0/8", "::1/128"])
+            {
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(range));
+            }
+        });
+
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorization();
+        services.AddSingleton<ApiKeyCache>();
+
+        services.AddSignalR().AddJsonProtocol(options => DomainJson.Configure(options.PayloadSerializerOptions));
+        services.AddSingleton<LiveFeed>();
+        services.AddHostedService<NotifierSubscription>();
+        return services;
+    }
+
+    public static WebApplication MapVisitorGrains(this WebApplication app)
+    {
+        app.UseExceptionHandler(handler => handler.Run(WriteProblemAsync));
+        app.UseStatusCodePages();
+        app.UseForwardedHeaders();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapCollect();
+        var api = app.MapGroup("/api").RequireAuthorization();
+        api.MapKeysApi();
+        api.MapSitesApi();
+        api.MapProspectsApi();
+        app.MapHub<ProspectsHub>("/hubs/prospects");
+        return app;
+    }
+
+    /// <summary>
+    /// The last line of defence: a request the client got wrong (a bad header, a body cut short) is a
+    /// 4xx with problem details; only our own failures are 5xx.
+    /// </summary>
+    private static async Task WriteProblemAsync(HttpContext http)
+    {
+        var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, title) = error switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, "The request could not be read."),
+            OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "The client went away."),
+            _ => ((int)HttpStatusCode.InternalServerError, "Something went wrong on our side."),
+        };
+        http.Response.StatusCode = status;
+        await Results.Problem(statusCode: status, title: title).ExecuteAsync(http);
+    }
+}

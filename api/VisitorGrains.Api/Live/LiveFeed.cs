@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using VisitorGrains.Domain.Alerts;
+using VisitorGrains.Domain.Feed;
+using VisitorGrains.Grains.Abstractions;
+
+namespace VisitorGrains.Api.Live;
+
+/// <summary>
+/// This node's subscriptions to site feeds. Each subscription remembers the last sequence it sent and
+/// sends in order, once: a live alert that arrives during the replay, or ahead of one still in flight,
+/// is filled in from the site's feed, so a connection never sees a gap, a repeat or a reordering.
+/// </summary>
+public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains, ILogger<LiveFeed> log)
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Subscription>> _bySite = new(StringComparer.Ordinal);
+
+    public async Task SubscribeAsync(string connectionId, string site, long afterSeq)
+    {
+        var subscription = new Subscription(connectionId, site, afterSeq);
+        await subscription.Gate.WaitAsync();
+        try
+        {
+            _bySite.GetOrAdd(site, _ => new(StringComparer.Ordinal))[connectionId] = subscription;
+            await CatchUpAsync(subscription, long.MaxValue);
+        }
+        finally
+        {
+            subscription.Gate.Release();
+        }
+    }
+
+    public void Unsubscribe(string connectionId, string site)
+    {
+        if (_bySite.TryGetValue(site, out var subscribers))
+        {
+            subscribers.TryRemove(connectionId, out _);
+        }
+    }
+
+    public void Disconnected(string connectionId)
+    {
+        foreach (var subscribers in _bySite.Values)
+        {
+            subscribers.TryRemove(connectionId, out _);
+        }
+    }
+
+    /// <summary>A new alert from the notifier: to every subscriber of its site on this node.</summary>
+    public void Publish(Alert alert)
+    {
+        if (!_bySite.TryGetValue(alert.Site, out var subscribers))
+        {
+            return;
+        }
+
+        foreach (var subscription in subscribers.Values)
+        {
+            _ = DeliverAsync(subscription, alert);
+        }
+    }
+
+    private async Task DeliverAsync(Subscription subscription, Alert alert)
+    {
+        await subscription.Gate.WaitAsync();
+        try
+        {
+            if (alert.Seq <= subscription.LastSent)
+            {
+                return;
+            }
+
+            if (alert.Seq == subscription.LastSent + 1)
+            {
+                await SendAsync(subscription, alert);
+            }
+            else
+            {
+                await CatchUpAsync(subscription, alert.Seq);
+            }
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException or IOException)
+        {
+            log.LogWarning(ex, "Could not deliver alert {Seq} of {Site} to {Connection}", alert.Seq, alert.Site, subscription.ConnectionId);
+        }
+        finally
+        {
+            subscription.Gate.Release();
+        }
+    }
+
+    /// <summary>Sends what the site's feed holds after the last sent sequence, up to <paramref name="upTo"/>.</summary>
+    private async Task CatchUpAsync(Subscription subscription, long upTo)
+    {
+        var feed = grains.GetGrain<IFeedGrain>(subscription.Site);
+        while (subscription.LastSent < upTo)
+        {
+            var page = await feed.AfterAsync(subscription.LastSent, FeedState.Retained);
+            foreach (var alert in page)
+            {
+                if (alert.Seq > upTo)
+                {
+                    return;
+                }
+
+                await SendAsync(subscription, alert);
+            }
+
+            if (page.Count < FeedState.Retained)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SendAsync(Subscription subscription, Alert alert)
+    {
+        await hub.Clients.Client(subscription.ConnectionId).SendAsync(ProspectsHub.AlertMethod, alert);
+        subscription.LastSent = alert.Seq;
+    }
+
+    private sealed class Subscription(string connectionId, string site, long lastSent)
+    {
+        public string ConnectionId { get; } = connectionId;
+        public string Site { get; } = site;
+        public long LastSent { get; set; } = lastSent;
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+    }
+}

@@ -1,0 +1,61 @@
+using VisitorGrains.Domain.Alerts;
+using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Feed;
+using VisitorGrains.Grains.Sites;
+
+namespace VisitorGrains.Api.Live;
+
+/// <summary>
+/// This node's line to the notifier grain: subscribes an observer and renews it well within the
+/// notifier's lifetime, so a restarted silo or notifier is picked up again within seconds.
+/// </summary>
+public sealed class NotifierSubscription(IGrainFactory grains, LiveFeed feed, SiteDirectory sites,
+    ILogger<NotifierSubscription> log) : BackgroundService, INodeObserver
+{
+    private static readonly TimeSpan Renew = NotifierGrain.SubscriptionLifetime / 8;
+
+    public Task OnAlertAsync(Alert alert)
+    {
+        feed.Publish(alert);
+        return Task.CompletedTask;
+    }
+
+    public Task OnSiteChangedAsync(string site, long version)
+    {
+        sites.Invalidate(site, version);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var self = grains.CreateObjectReference<INodeObserver>(this);
+        var notifier = grains.GetGrain<INotifierGrain>(0);
+        using var timer = new PeriodicTimer(Renew);
+        do
+        {
+            try
+            {
+                await notifier.SubscribeAsync(self);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                log.LogWarning(ex, "Could not subscribe to the notifier; retrying");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await grains.GetGrain<INotifierGrain>(0).UnsubscribeAsync(grains.CreateObjectReference<INodeObserver>(this));
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException or ObjectDisposedException)
+        {
+            log.LogDebug(ex, "Could not unsubscribe from the notifier while stopping");
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+}

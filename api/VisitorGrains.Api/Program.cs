@@ -1,0 +1,4 @@
+using VisitorGrains.Api.Hosting;
+
+var app = VisitorGrainsApp.Create(args);
+await app.RunAsync();

@@ -1,0 +1,106 @@
+using VisitorGrains.Api.Access;
+using VisitorGrains.Domain.Collecting;
+using VisitorGrains.Domain.Feed;
+using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Storage;
+
+namespace VisitorGrains.Api.Prospects;
+
+public sealed record CompanyDetail(CompanyView Company, IReadOnlyList<VisitorView> Visitors);
+
+/// <summary>The salespeople's surface: companies, visitors and the alert feed of a site.</summary>
+public static class ProspectsApi
+{
+    public const int MaxCompanies = 1000;
+    public const int MaxJourneysPerCompany = 50;
+
+    public static RouteGroupBuilder MapProspectsApi(this RouteGroupBuilder api)
+    {
+        var site = api.MapGroup("/sites/{site}");
+        site.MapGet("/companies", ListCompaniesAsync);
+        site.MapGet("/companies/{id}", GetCompanyAsync);
+        site.MapGet("/visitors/{visitor}", GetVisitorAsync);
+        site.MapGet("/alerts", GetAlertsAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListCompaniesAsync(string site, string? temperature, HttpContext http,
+        IGrainFactory grains, IJournalStore store)
+    {
+        if (Check(site, http) is { } fail)
+        {
+            return fail;
+        }
+
+        if (temperature is not (null or "hot" or "warm" or "cold"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["temperature"] = ["One of hot, warm, cold."] });
+        }
+
+        var prefix = StreamNames.Company(GrainKeys.Company(site, ""));
+        var streams = await store.StreamsAsync(prefix, MaxCompanies, http.RequestAborted);
+        var companies = await Task.WhenAll(streams.Select(s =>
+            grains.GetGrain<ICompanyGrain>(s[StreamNames.CompanyPrefix.Length..]).GetAsync()));
+        return TypedResults.Ok(companies.OfType<CompanyView>()
+            .Where(c => temperature is null || c.Temperature == temperature)
+            .OrderByDescending(c => c.Score).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .ToList());
+    }
+
+    private static async Task<IResult> GetCompanyAsync(string site, string id, HttpContext http, IGrainFactory grains)
+    {
+        if (Check(site, http) is { } fail)
+        {
+            return fail;
+        }
+
+        var company = id.Length is > 0 and <= 253 ? await grains.GetGrain<ICompanyGrain>(GrainKeys.Company(site, id)).GetAsync() : null;
+        if (company is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"No company '{id}' has visited '{site}'.");
+        }
+
+        var journeys = await Task.WhenAll(company.Visitors.Take(MaxJourneysPerCompany)
+            .Select(v => grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, v.Visitor)).GetAsync()));
+        return TypedResults.Ok(new CompanyDetail(company, journeys.OfType<VisitorView>().ToList()));
+    }
+
+    private static async Task<IResult> GetVisitorAsync(string site, string visitor, HttpContext http, IGrainFactory grains)
+    {
+        if (Check(site, http) is { } fail)
+        {
+            return fail;
+        }
+
+        if (!Identifiers.IsVisitorId(visitor))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visitor"] = ["8–64 characters of A–Z, a–z, 0–9, '-' and '_'."] });
+        }
+
+        var view = await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor)).GetAsync();
+        return view is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"No visitor '{visitor}' on '{site}'.")
+            : TypedResults.Ok(view);
+    }
+
+    private static async Task<IResult> GetAlertsAsync(string site, long? after, int? limit, HttpContext http, IGrainFactory grains)
+    {
+        if (Check(site, http) is { } fail)
+        {
+            return fail;
+        }
+
+        var alerts = await grains.GetGrain<IFeedGrain>(site).AfterAsync(Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, FeedState.Retained));
+        return TypedResults.Ok(alerts);
+    }
+
+    private static IResult? Check(string site, HttpContext http)
+    {
+        if (!Identifiers.IsSiteId(site))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["site"] = ["1–64 characters of a–z, 0–9, '-' and '_'."] });
+        }
+
+        return http.User.CanRead(site) ? null : SiteAccess.Forbidden("Not allowed for this site.");
+    }
+}
