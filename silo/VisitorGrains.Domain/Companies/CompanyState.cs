@@ -58,8 +58,9 @@ public sealed class CompanyState
         }
 
         var alerts = new List<Alert>();
-        var before = ScoreMath.Total(Points, now, rules.HalfLifeMs);
-        var after = ScoreMath.Total(Points.Concat(contribution.Points), now, rules.HalfLifeMs);
+        // Thresholds apply to the score as people see it: rounded to whole points.
+        var before = Math.Round(ScoreMath.Total(Points, now, rules.HalfLifeMs));
+        var after = Math.Round(ScoreMath.Total(Points.Concat(contribution.Points), now, rules.HalfLifeMs));
         var hot = rules.Thresholds.Hot;
         if (rules.Document.Alerts.HotCompany && before < hot && after >= hot && !InCooldown(AlertRule.HotCompany, now, rules))
         {

@@ -138,7 +138,7 @@ public sealed class VisitorState
         }
 
         var company = identification.Company ?? Company;
-        var scoreAfter = ScoreMath.Total(Points.Concat(points), now, rules.HalfLifeMs);
+        var scoreAfter = Math.Round(ScoreMath.Total(Points.Concat(points), now, rules.HalfLifeMs));
         var next = StageRules.Next(Stage, company is not null, (email ?? Email) is not null, scoreAfter >= rules.Thresholds.Mql);
 
         return new VisitorEntry

@@ -58,8 +58,12 @@ public sealed class CompiledRules
 
     public double? EventPoints(string name) => _events.TryGetValue(name, out var points) ? points : null;
 
-    public Temperature TemperatureOf(double score) =>
-        score >= Thresholds.Hot ? Temperature.Hot : score >= Thresholds.Warm ? Temperature.Warm : Temperature.Cold;
+    /// <summary>The temperature of a score as people see it: rounded to whole points.</summary>
+    public Temperature TemperatureOf(double score)
+    {
+        score = Math.Round(score);
+        return score >= Thresholds.Hot ? Temperature.Hot : score >= Thresholds.Warm ? Temperature.Warm : Temperature.Cold;
+    }
 
     /// <summary>Reads and checks a rules document; every problem is reported with its JSON path.</summary>
     public static (CompiledRules? Rules, IReadOnlyDictionary<string, string[]> Errors) Compile(int version, string json)
