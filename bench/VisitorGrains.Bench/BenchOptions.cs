@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace VisitorGrains.Bench;
+
+public sealed record ApiVariant(string Name, Dictionary<string, string> Environment)
+{
+    public static ApiVariant Named(string name) => name switch
+    {
+        "normal" => new(name, new() { ["Storage__Synchronous"] = "Normal" }),
+        "full" => new(name, new() { ["Storage__Synchronous"] = "Full" }),
+        "single" => new(name, new() { ["Storage__Synchronous"] = "Normal", ["Storage__MaxBatch"] = "1" }),
+        _ => throw new ArgumentException($"Unknown variant '{name}': normal, full or single."),
+    };
+
+    public string Describe() => Name switch
+    {
+        "normal" => "durable: WAL, group commit",
+        "full" => "durable to power loss: fsync per group commit",
+        "single" => "no group commit: one transaction per write",
+        _ => Name,
+    };
+}
+
+public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connections, int Visitors, int Companies, IReadOnlyList<ApiVariant> Variants)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            map[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        int Int(string name, int fallback) => map.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        var variants = (map.GetValueOrDefault("variants") ?? "normal").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ApiVariant.Named).ToList();
+        return new BenchOptions(
+            Math.Clamp(Int("seconds", 10), 1, 300),
+            Math.Clamp(Int("warmup", 3), 0, 60),
+            Math.Clamp(Int("connections", 32), 1, 512),
+            Math.Clamp(Int("visitors", 20_000), 1, 10_000_000),
+            Math.Clamp(Int("companies", 500), 1, 60_000),
+            variants);
+    }
+}

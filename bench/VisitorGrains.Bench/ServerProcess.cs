@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace VisitorGrains.Bench;
+
+/// <summary>A server under test, in its own process on a loopback port; stopped gracefully at the end.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string AdminKey = "bench-admin-key";
+
+    private readonly Process _process;
+    private readonly string? _dataDirectory;
+
+    private ServerProcess(Process process, Uri address, string? dataDirectory)
+    {
+        _process = process;
+        Address = address;
+        _dataDirectory = dataDirectory;
+    }
+
+    public Uri Address { get; }
+
+    public static Task<ServerProcess> StartBaselineAsync() =>
+        StartAsync(Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Bench.dll"), ["baseline"], new(), null);
+
+    public static Task<ServerProcess> StartApiAsync(ApiVariant variant)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "vg-bench", Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string>(variant.Environment)
+        {
+            ["VG_DATA"] = data,
+            ["VG_ADMIN_KEY"] = AdminKey,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Orleans__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+        };
+        return StartAsync(Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Api.dll"), [], environment, data);
+    }
+
+    private static async Task<ServerProcess> StartAsync(string dll, string[] args, Dictionary<string, string> environment, string? data)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet", [dll, .. args, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine($"  server: {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine($"  server: {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline && !process.HasExited;)
+        {
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return new ServerProcess(process, address, data);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        process.Kill(true);
+        throw new InvalidOperationException($"{Path.GetFileName(dll)} did not start.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGTERM: a graceful stop, as a user's service manager would do.
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(true);
+            }
+        }
+
+        _process.Dispose();
+        if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
