@@ -7,7 +7,8 @@ public static class VisitorGrainsApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Settings files sit beside the binaries; data goes where the process runs (VG_DATA, ./data).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         builder.UseOrleans(silo => silo
             .UseEmbeddedClustering(builder.Configuration)
