@@ -23,6 +23,8 @@ public sealed record CompanyEntry
 {
     [Id(0)] public required CompanyContribution Contribution { get; init; }
     [Id(1)] public required IReadOnlyList<Alert> Alerts { get; init; }
+    /// <summary>The half-life the decision used, so that replaying it rebuilds the same total.</summary>
+    [Id(2)] public double HalfLifeMs { get; init; }
 }
 
 /// <summary>Everything a site knows about one company: account score, visitors, pages, alerts raised.</summary>
@@ -46,8 +48,14 @@ public sealed class CompanyState
     /// <summary>Alerts raised but not yet confirmed by the site's feed (an outbox).</summary>
     [Id(9)] public List<Alert> Outbox { get; set; } = [];
     [Id(10)] public long Seq { get; set; }
+    /// <summary>All points ever counted, decayed: the account score in O(1).</summary>
+    [Id(11)] public DecayingTotal Total { get; set; }
 
-    public double Score(long now, CompiledRules rules) => ScoreMath.Total(Points, now, rules.HalfLifeMs);
+    public double Score(long now, CompiledRules rules) => TotalFor(rules).ValueAt(now);
+
+    /// <summary>The running total under the rules' half-life; rebuilt from the kept points when it changed.</summary>
+    private DecayingTotal TotalFor(CompiledRules rules) =>
+        Total.HalfLifeMs == rules.HalfLifeMs ? Total : DecayingTotal.Of(Points, rules.HalfLifeMs);
 
     /// <summary>Decides what a visitor's contribution means: null for a replay, else the points and any alerts.</summary>
     public CompanyEntry? Decide(CompanyContribution contribution, CompiledRules rules, long now, Func<string> newAlertId)
@@ -59,8 +67,9 @@ public sealed class CompanyState
 
         var alerts = new List<Alert>();
         // Thresholds apply to the score as people see it: rounded to whole points.
-        var before = Math.Round(ScoreMath.Total(Points, now, rules.HalfLifeMs));
-        var after = Math.Round(ScoreMath.Total(Points.Concat(contribution.Points), now, rules.HalfLifeMs));
+        var total = TotalFor(rules);
+        var before = Math.Round(total.ValueAt(now));
+        var after = Math.Round(total.AddAll(contribution.Points).ValueAt(now));
         var hot = rules.Thresholds.Hot;
         if (rules.Document.Alerts.HotCompany && before < hot && after >= hot && !InCooldown(AlertRule.HotCompany, now, rules))
         {
@@ -82,7 +91,7 @@ public sealed class CompanyState
             });
         }
 
-        return new CompanyEntry { Contribution = contribution, Alerts = alerts };
+        return new CompanyEntry { Contribution = contribution, Alerts = alerts, HalfLifeMs = rules.HalfLifeMs };
     }
 
     public void Apply(CompanyEntry entry, long seq)
@@ -100,6 +109,7 @@ public sealed class CompanyState
         visitor.Stage = c.Stage;
         FirstSeen = FirstSeen == 0 ? c.At : Math.Min(FirstSeen, c.At);
         LastSeen = Math.Max(LastSeen, c.At);
+        Total = (Total.HalfLifeMs == entry.HalfLifeMs ? Total : DecayingTotal.Of(Points, entry.HalfLifeMs)).AddAll(c.Points);
         Points.AddRange(c.Points);
         if (Points.Count > MaxPoints)
         {

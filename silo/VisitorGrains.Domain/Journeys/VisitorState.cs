@@ -47,6 +47,8 @@ public sealed record VisitorEntry
     [Id(4)] public required Identification Identification { get; init; }
     [Id(5)] public StageChange? StageChange { get; init; }
     [Id(6)] public string? Email { get; init; }
+    /// <summary>The half-life the decision used, so that replaying it rebuilds the same total.</summary>
+    [Id(7)] public double HalfLifeMs { get; init; }
 }
 
 /// <summary>Everything held about one visitor of one site.</summary>
@@ -78,10 +80,15 @@ public sealed class VisitorState
     [Id(14)] public List<CompanyContribution> Outbox { get; set; } = [];
     /// <summary>The journal sequence of the last applied entry.</summary>
     [Id(15)] public long Seq { get; set; }
+    /// <summary>All points ever earned, decayed: the score in O(1).</summary>
+    [Id(16)] public DecayingTotal Total { get; set; }
 
     private HashSet<string> Seen => _seen ??= new HashSet<string>(RecentEventIds, StringComparer.Ordinal);
 
-    public double Score(long now, CompiledRules rules) => ScoreMath.Total(Points, now, rules.HalfLifeMs);
+    public double Score(long now, CompiledRules rules) => TotalFor(rules.HalfLifeMs).ValueAt(now);
+
+    private DecayingTotal TotalFor(double halfLifeMs) =>
+        Total.HalfLifeMs == halfLifeMs ? Total : DecayingTotal.Of(Points, halfLifeMs);
 
     /// <summary>
     /// Decides what a batch means for this visitor: drops events seen before, scores the rest with
@@ -138,7 +145,7 @@ public sealed class VisitorState
         }
 
         var company = identification.Company ?? Company;
-        var scoreAfter = Math.Round(ScoreMath.Total(Points.Concat(points), now, rules.HalfLifeMs));
+        var scoreAfter = Math.Round(TotalFor(rules.HalfLifeMs).AddAll(points).ValueAt(now));
         var next = StageRules.Next(Stage, company is not null, (email ?? Email) is not null, scoreAfter >= rules.Thresholds.Mql);
 
         return new VisitorEntry
@@ -150,6 +157,7 @@ public sealed class VisitorState
             Identification = company is not null ? Identification.Of(company) : identification,
             StageChange = next is { } n ? new StageChange(Stage, n.Stage, now, n.Reason) : null,
             Email = email,
+            HalfLifeMs = rules.HalfLifeMs,
         };
     }
 
@@ -174,6 +182,7 @@ public sealed class VisitorState
         }
 
         Trim(Journey, MaxJourney);
+        Total = TotalFor(entry.HalfLifeMs).AddAll(entry.Points);
         Points.AddRange(entry.Points);
         Trim(Points, MaxPoints);
         Cursor = entry.CursorAfter;

@@ -45,3 +45,52 @@ public static class ScoreMath
             .Take(max)
             .ToList();
 }
+
+/// <summary>
+/// A sum of decaying points kept in O(1): exponential decay lets every point be expressed at one
+/// anchor time, so adding a point or reading the total costs one power, however many points there
+/// are. It remembers the half-life it was built with; under a new half-life it is rebuilt.
+/// </summary>
+[GenerateSerializer, Immutable]
+public readonly record struct DecayingTotal(
+    [property: Id(0)] double Value,
+    [property: Id(1)] long Anchor,
+    [property: Id(2)] double HalfLifeMs)
+{
+    public static DecayingTotal Of(IEnumerable<ScorePoint> points, double halfLifeMs)
+    {
+        var total = new DecayingTotal(0, 0, halfLifeMs);
+        foreach (var p in points)
+        {
+            total = total.Add(p.Points, p.At);
+        }
+
+        return total;
+    }
+
+    public DecayingTotal Add(double points, long at)
+    {
+        if (HalfLifeMs <= 0)
+        {
+            return this with { Value = Value + points, Anchor = Math.Max(Anchor, at) };
+        }
+
+        return at >= Anchor
+            ? this with { Value = ScoreMath.Decay(Value, Anchor, at, HalfLifeMs) + points, Anchor = at }
+            : this with { Value = Value + ScoreMath.Decay(points, at, Anchor, HalfLifeMs) };
+    }
+
+    public DecayingTotal AddAll(IEnumerable<ScorePoint> points)
+    {
+        var total = this;
+        foreach (var p in points)
+        {
+            total = total.Add(p.Points, p.At);
+        }
+
+        return total;
+    }
+
+    /// <summary>The total at <paramref name="now"/>, never below zero.</summary>
+    public double ValueAt(long now) => Math.Max(0, ScoreMath.Decay(Value, Anchor, now, HalfLifeMs));
+}

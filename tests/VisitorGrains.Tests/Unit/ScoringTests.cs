@@ -78,6 +78,23 @@ public sealed class ScoringTests
         Assert.Equal(10, ScoreMath.Total(points, T0 + (long)(2 * halfLife), halfLife), 6);
     }
 
+    [Theory]
+    [InlineData(14)]
+    [InlineData(0)]
+    public void RunningTotal_EqualsTheSumOverEveryPoint_InAnyOrder(double halfLifeDays)
+    {
+        var halfLife = TimeSpan.FromDays(halfLifeDays).TotalMilliseconds;
+        var random = new Random(42);
+        var points = Enumerable.Range(0, 500)
+            .Select(i => new ScorePoint("s", random.Next(-20, 50), T0 + random.NextInt64(0, 90L * 86_400_000)))
+            .ToList();
+        var now = T0 + (100L * 86_400_000);
+
+        var running = DecayingTotal.Of(points, halfLife);
+
+        Assert.Equal(ScoreMath.Total(points, now, halfLife), running.ValueAt(now), 6);
+    }
+
     [Fact]
     public void VisitorFromKnownCompany_IsScoredAndBecomesProspectThenMql()
     {
