@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using VisitorGrains.Domain.Collecting;
@@ -12,14 +13,19 @@ using VisitorGrains.Grains.Storage;
 namespace VisitorGrains.Grains.Journeys;
 
 /// <summary>
-/// One visitor of one site. Decide (domain), append to the journal (durable), apply, then tell the
-/// company. What the company has not confirmed stays in the outbox and is sent again after a crash.
+/// One visitor of one site. Decide (domain), append to the journal (durable: the caller may answer
+/// 202), apply, then tell the company in the background. What the company has not confirmed stays in
+/// the journaled outbox and is sent again, after a failure or a crash, until it is.
 /// </summary>
 public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOptions<StorageOptions> options,
-    SiteDirectory sites, TimeProvider time) : Grain, IVisitorGrain
+    SiteDirectory sites, TimeProvider time, ILogger<VisitorGrain> log) : Grain, IVisitorGrain
 {
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
     private Journal<VisitorState, VisitorEntry> _journal = null!;
     private VisitorState _state = null!;
+    private Task _sending = Task.CompletedTask;
+    private IGrainTimer? _retry;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -33,8 +39,11 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _sending;
         await _journal.CheckpointAsync(_state);
+    }
 
     public async Task RecordAsync(CollectBatch batch, Identification identification)
     {
@@ -46,11 +55,12 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             ApplyAndQueue(entry, seq);
         }
 
-        await SendOutboxAsync();
         if (_journal.CheckpointDue)
         {
             await _journal.CheckpointAsync(_state);
         }
+
+        StartSending();
     }
 
     public async Task<VisitorView?> GetAsync()
@@ -87,7 +97,11 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         };
     }
 
-    public Task RecoverAsync() => SendOutboxAsync();
+    public Task RecoverAsync()
+    {
+        StartSending();
+        return _sending;
+    }
 
     private void ApplyAndQueue(VisitorEntry entry, long seq)
     {
@@ -98,13 +112,38 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         }
     }
 
+    /// <summary>One sender at a time drains the outbox, in order; a failure retries it later.</summary>
+    private void StartSending()
+    {
+        if (_sending.IsCompleted && _state.Outbox.Count > 0)
+        {
+            _sending = SendOutboxAsync();
+        }
+    }
+
     private async Task SendOutboxAsync()
     {
         while (_state.Outbox.Count > 0)
         {
             var contribution = _state.Outbox[0];
-            await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
-                .RecordAsync(contribution);
+            try
+            {
+                await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
+                    .RecordAsync(contribution);
+            }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "Could not tell company {Company} about {Visitor}; retrying in {Delay}",
+                    contribution.Company.Id, _state.Visitor, RetryAfter);
+                _retry?.Dispose();
+                _retry = this.RegisterGrainTimer(() =>
+                {
+                    StartSending();
+                    return Task.CompletedTask;
+                }, new GrainTimerCreationOptions { DueTime = RetryAfter, Period = Timeout.InfiniteTimeSpan });
+                return;
+            }
+
             _state.Outbox.RemoveAt(0);
         }
     }

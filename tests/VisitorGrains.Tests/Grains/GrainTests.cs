@@ -8,6 +8,7 @@ using VisitorGrains.Domain.Lifecycle;
 using VisitorGrains.Domain.Scoring;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Storage;
+using VisitorGrains.Tests.Support;
 
 namespace VisitorGrains.Tests.Grains;
 
@@ -31,6 +32,9 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         };
     }
 
+    private Func<Task<CompanyView?>> CompanyView(string companyId) =>
+        () => fixture.Grains.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, companyId)).GetAsync();
+
     private async Task<List<Alert>> AlertsFor(string companyId) =>
         (await fixture.Grains.GetGrain<IFeedGrain>(Site).AfterAsync(0, 1000)).Where(a => a.Company.Id == companyId).ToList();
 
@@ -42,18 +46,20 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         var bo = fixture.Grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_bo_000001"));
 
         await anna.RecordAsync(Pages("v_anna_0001", "/pricing", "/contact"), Identification.Of(company));
+        Assert.Equal(45, (await Eventually.GetAsync(CompanyView(company.Id), v => v is not null))!.Score);
         Assert.Empty(await AlertsFor(company.Id));
         await bo.RecordAsync(Pages("v_bo_000001", "/pricing"), Identification.Of(company));
         await bo.RecordAsync(Pages("v_bo_000001", "/contact"), Identification.Of(company));
 
-        var alert = Assert.Single(await AlertsFor(company.Id));
+        var alert = Assert.Single(await Eventually.GetAsync(() => AlertsFor(company.Id), alerts => alerts.Count > 0));
         Assert.Equal(AlertRule.HotCompany, alert.Rule);
         Assert.Equal("v_bo_000001", alert.Visitor);
         Assert.Equal(65, alert.Score);
         Assert.Equal("erik", alert.Assignee);
-        var view = await fixture.Grains.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, company.Id)).GetAsync();
+        var view = await Eventually.GetAsync(CompanyView(company.Id), v => v?.Score == 90);
         Assert.Equal(90, view!.Score);
         Assert.Equal(2, view.Visitors.Count);
+        Assert.Single(await AlertsFor(company.Id));
     }
 
     [Fact]
@@ -67,7 +73,10 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         await visitor.RecordAsync(batch, Identification.Of(company));
 
         Assert.Equal(20, (await visitor.GetAsync())!.Score);
-        Assert.Equal(20, (await fixture.Grains.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, company.Id)).GetAsync())!.Score);
+        var view = await Eventually.GetAsync(CompanyView(company.Id), v => v is not null);
+        await visitor.RecoverAsync();
+        Assert.Equal(20, (await CompanyView(company.Id)())!.Score);
+        Assert.Equal(20, view!.Score);
     }
 
     [Fact]
