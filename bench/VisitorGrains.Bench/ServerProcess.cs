@@ -33,6 +33,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ["VG_DATA"] = data,
             ["VG_ADMIN_KEY"] = AdminKey,
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__VisitorGrains.Grains.Storage"] = "Information",
             ["Orleans__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
         };

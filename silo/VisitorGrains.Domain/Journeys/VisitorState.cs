@@ -59,7 +59,7 @@ public sealed class VisitorState
     public const int MaxPoints = 500;
     public const int MaxRememberedEventIds = 1000;
 
-    [NonSerialized] private HashSet<string>? _seen;
+    [NonSerialized] private HashSet<ulong>? _seen;
 
     [Id(0)] public string Site { get; set; } = "";
     [Id(1)] public string Visitor { get; set; } = "";
@@ -69,8 +69,11 @@ public sealed class VisitorState
     [Id(5)] public int PageViews { get; set; }
     [Id(6)] public List<JourneyStep> Journey { get; set; } = [];
     [Id(7)] public List<ScorePoint> Points { get; set; } = [];
-    /// <summary>Ids of recent events, oldest first: a repeated id is accepted and not counted twice.</summary>
-    [Id(8)] public List<string> RecentEventIds { get; set; } = [];
+    /// <summary>
+    /// 64-bit hashes of recent event ids, oldest first: a repeated id is accepted and not counted twice.
+    /// Hashes keep checkpoints small; a false repeat needs a collision among these few ids (odds ~1e-16).
+    /// </summary>
+    [Id(8)] public List<ulong> RecentEvents { get; set; } = [];
     [Id(9)] public CompanyRef? Company { get; set; }
     [Id(10)] public string? Unidentified { get; set; }
     [Id(11)] public Stage Stage { get; set; }
@@ -82,8 +85,11 @@ public sealed class VisitorState
     [Id(15)] public long Seq { get; set; }
     /// <summary>All points ever earned, decayed: the score in O(1).</summary>
     [Id(16)] public DecayingTotal Total { get; set; }
+    /// <summary>Every event ever recorded, each id counted once.</summary>
+    [Id(17)] public long EventCount { get; set; }
 
-    private HashSet<string> Seen => _seen ??= new HashSet<string>(RecentEventIds, StringComparer.Ordinal);
+    private HashSet<ulong> Seen => _seen ??= [.. RecentEvents];
+
 
     public double Score(long now, CompiledRules rules) => TotalFor(rules.HalfLifeMs).ValueAt(now);
 
@@ -96,7 +102,7 @@ public sealed class VisitorState
     /// </summary>
     public VisitorEntry? Decide(CollectBatch batch, Identification identification, CompiledRules rules, long now)
     {
-        var fresh = batch.Events.Where(e => !Seen.Contains(e.Id)).OrderBy(e => e.At).ToList();
+        var fresh = batch.Events.Where(e => !Seen.Contains(EventIdHash(e.Id))).OrderBy(e => e.At).ToList();
         if (fresh.Count == 0)
         {
             return null;
@@ -168,6 +174,7 @@ public sealed class VisitorState
         {
             var e = entry.Events[i];
             Remember(e.Id);
+            EventCount++;
             FirstSeen = FirstSeen == 0 ? e.At : Math.Min(FirstSeen, e.At);
             LastSeen = Math.Max(LastSeen, e.At);
             if (e.Kind == EventKind.PageView)
@@ -213,23 +220,36 @@ public sealed class VisitorState
                 At = entry.Events[^1].At,
             };
 
+    /// <summary>FNV-1a, 64 bits: stable across processes and versions, unlike string.GetHashCode.</summary>
+    public static ulong EventIdHash(string id)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+
     private void Remember(string id)
     {
-        if (!Seen.Add(id))
+        var hash = EventIdHash(id);
+        if (!Seen.Add(hash))
         {
             return;
         }
 
-        RecentEventIds.Add(id);
-        if (RecentEventIds.Count > MaxRememberedEventIds)
+        RecentEvents.Add(hash);
+        if (RecentEvents.Count > MaxRememberedEventIds)
         {
-            var drop = RecentEventIds.Count - MaxRememberedEventIds;
+            var drop = RecentEvents.Count - MaxRememberedEventIds;
             for (var i = 0; i < drop; i++)
             {
-                Seen.Remove(RecentEventIds[i]);
+                Seen.Remove(RecentEvents[i]);
             }
 
-            RecentEventIds.RemoveRange(0, drop);
+            RecentEvents.RemoveRange(0, drop);
         }
     }
 

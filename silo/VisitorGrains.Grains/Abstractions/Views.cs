@@ -24,7 +24,7 @@ public sealed record VisitorView
     [Id(13)] public required IReadOnlyList<StageChangeView> StageHistory { get; init; }
     [Id(14)] public string? Email { get; init; }
     /// <summary>How many events the visitor's history holds, de-duplicated by event id.</summary>
-    [Id(15)] public required int Events { get; init; }
+    [Id(15)] public required long Events { get; init; }
 }
 
 [GenerateSerializer, Immutable]

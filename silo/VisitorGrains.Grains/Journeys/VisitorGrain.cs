@@ -85,7 +85,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.LastSeen),
             Sessions = _state.Cursor.Count,
             PageViews = _state.PageViews,
-            Events = _state.RecentEventIds.Count,
+            Events = _state.EventCount,
             Reasons = ScoreMath.Reasons(_state.Points, now, rules.HalfLifeMs),
             Journey = _state.Journey.Select(j => new JourneyView(
                 DateTimeOffset.FromUnixTimeMilliseconds(j.At), KindName(j.Kind), j.Path, j.Title, j.Name, j.Session)).ToList(),

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -12,11 +13,25 @@ namespace VisitorGrains.Grains.Storage;
 /// </summary>
 public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 {
+    private static readonly Meter Meter = new("VisitorGrains.Storage");
+    private static readonly Counter<long> Commits = Meter.CreateCounter<long>("vg.journal.commits", description: "Group commits");
+    private static readonly Counter<long> Writes = Meter.CreateCounter<long>("vg.journal.writes", description: "Appends, checkpoints and deletes committed");
+    private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("vg.journal.bytes", "By", "Entry and snapshot bytes committed");
+    private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("vg.journal.batch_size", description: "Writes per group commit");
+
+    private int _disposed;
+    private long _commits;
+    private long _writeCount;
+    private long _appendBytes;
+    private long _checkpointBytes;
+
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _readConnection;
     private readonly StorageOptions _options;
     private readonly ILogger<SqliteJournalStore> _log;
     private readonly Task _writer;
+    private readonly Task _checkpointer;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly SqliteConnection _connection;
 
     public SqliteJournalStore(IOptions<StorageOptions> options, ILogger<SqliteJournalStore> log)
@@ -32,6 +47,8 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = {(_options.Synchronous == SyncMode.Full ? "FULL" : "NORMAL")};
             PRAGMA busy_timeout = 30000;
+            PRAGMA wal_autocheckpoint = 0;
+            PRAGMA cache_size = -65536;
             CREATE TABLE IF NOT EXISTS vg_snapshot (
                 stream   TEXT    NOT NULL PRIMARY KEY,
                 seq      INTEGER NOT NULL,
@@ -45,9 +62,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 PRIMARY KEY (stream, seq)
             ) WITHOUT ROWID;
             """);
+        var checkpointConnection = builder.ToString();
         builder.Mode = SqliteOpenMode.ReadOnly;
         _readConnection = builder.ToString();
         _writer = Task.Run(WriteLoopAsync);
+        _checkpointer = Task.Run(() => CheckpointLoopAsync(checkpointConnection));
     }
 
     public async Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default)
@@ -118,9 +137,50 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Registered under two service types, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _writes.Writer.TryComplete();
         await _writer;
+        _log.LogInformation("Journal: {Commits} group commits of {Writes} writes ({PerCommit:F1} each); {AppendBytes} bytes of entries, {CheckpointBytes} bytes of checkpoints",
+            _commits, _writeCount, _commits == 0 ? 0 : _writeCount / (double)_commits, _appendBytes, _checkpointBytes);
+        await _stopping.CancelAsync();
+        await _checkpointer;
         await _connection.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Copies the WAL back into the database in the background (SQLite's passive checkpoint), so that
+    /// the writer never stalls a group commit on it.
+    /// </summary>
+    private async Task CheckpointLoopAsync(string connectionString)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+                }
+                catch (SqliteException ex)
+                {
+                    _log.LogDebug(ex, "A WAL checkpoint did not complete; the next one will");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
     private Task Enqueue(Write write)
@@ -163,6 +223,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             try
             {
                 Commit(commands, batch);
+                Count(batch);
                 foreach (var write in batch)
                 {
                     write.Done.TrySetResult();
@@ -177,6 +238,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                     try
                     {
                         Commit(commands, [write]);
+                        Count([write]);
                         write.Done.TrySetResult();
                     }
                     catch (Exception single) when (single is SqliteException or InvalidOperationException)
@@ -188,6 +250,31 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
             batch.Clear();
         }
+    }
+
+    private void Count(List<Write> batch)
+    {
+        _commits++;
+        _writeCount += batch.Count;
+        long bytes = 0;
+        foreach (var write in batch)
+        {
+            var size = write.Data?.Length ?? 0;
+            bytes += size;
+            if (write.Kind == WriteKind.Append)
+            {
+                _appendBytes += size;
+            }
+            else
+            {
+                _checkpointBytes += size;
+            }
+        }
+
+        Commits.Add(1);
+        Writes.Add(batch.Count);
+        Bytes.Add(bytes);
+        BatchSize.Record(batch.Count);
     }
 
     private void Commit(WriteCommands commands, List<Write> batch)
