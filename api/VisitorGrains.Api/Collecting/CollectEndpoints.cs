@@ -78,8 +78,9 @@ public static class CollectEndpoints
             {
                 await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(batch.Site, batch.Visitor)).RecordAsync(batch, identification);
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException or IOException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // Whatever failed, the events are not known to be durable: the client must send them again.
                 loggers.CreateLogger(typeof(CollectEndpoints)).LogError(ex, "Could not record a batch for {Site}", batch.Site);
                 http.Response.Headers.RetryAfter = "1";
                 return Problem(StatusCodes.Status503ServiceUnavailable, "The events could not be stored; send them again.");

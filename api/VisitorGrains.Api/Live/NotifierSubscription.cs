@@ -13,6 +13,7 @@ public sealed class NotifierSubscription(IGrainFactory grains, LiveFeed feed, Si
     ILogger<NotifierSubscription> log) : BackgroundService, INodeObserver
 {
     private static readonly TimeSpan Renew = NotifierGrain.SubscriptionLifetime / 8;
+    private INodeObserver? _self;
 
     public Task OnAlertAsync(Alert alert)
     {
@@ -28,7 +29,7 @@ public sealed class NotifierSubscription(IGrainFactory grains, LiveFeed feed, Si
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var self = grains.CreateObjectReference<INodeObserver>(this);
+        var self = _self = grains.CreateObjectReference<INodeObserver>(this);
         var notifier = grains.GetGrain<INotifierGrain>(0);
         using var timer = new PeriodicTimer(Renew);
         do
@@ -49,7 +50,10 @@ public sealed class NotifierSubscription(IGrainFactory grains, LiveFeed feed, Si
     {
         try
         {
-            await grains.GetGrain<INotifierGrain>(0).UnsubscribeAsync(grains.CreateObjectReference<INodeObserver>(this));
+            if (_self is not null)
+            {
+                await grains.GetGrain<INotifierGrain>(0).UnsubscribeAsync(_self);
+            }
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException or ObjectDisposedException)
         {

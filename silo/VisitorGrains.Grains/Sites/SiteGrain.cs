@@ -77,7 +77,17 @@ public sealed class SiteGrain(IJournalStore store, Serializer serializer, IOptio
     private async Task SaveAsync(SiteDefinition site)
     {
         site.Version++;
-        await _journal.SaveAsync(site);
+        try
+        {
+            await _journal.SaveAsync(site);
+        }
+        catch
+        {
+            // The change was made in place: go back to what storage holds.
+            DeactivateOnIdle();
+            throw;
+        }
+
         _site = site;
         directory.Invalidate(site.Id, site.Version);
         await GrainFactory.GetGrain<INotifierGrain>(0).SiteChangedAsync(site.Id, site.Version);
