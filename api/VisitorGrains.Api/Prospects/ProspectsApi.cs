@@ -1,12 +1,16 @@
 using VisitorGrains.Api.Access;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Feed;
+using VisitorGrains.Domain.Lifecycle;
+using VisitorGrains.Grains.Access;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Storage;
 
 namespace VisitorGrains.Api.Prospects;
 
 public sealed record CompanyDetail(CompanyView Company, IReadOnlyList<VisitorView> Visitors);
+
+public sealed record StageMoveRequest(string? Action, string? Reason);
 
 /// <summary>The salespeople's surface: companies, visitors and the alert feed of a site.</summary>
 public static class ProspectsApi
@@ -20,6 +24,7 @@ public static class ProspectsApi
         site.MapGet("/companies", ListCompaniesAsync);
         site.MapGet("/companies/{id}", GetCompanyAsync);
         site.MapGet("/visitors/{visitor}", GetVisitorAsync);
+        site.MapPost("/visitors/{visitor}/stage", MoveAsync);
         site.MapGet("/alerts", GetAlertsAsync);
         return api;
     }
@@ -81,6 +86,63 @@ public static class ProspectsApi
         return view is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"No visitor '{visitor}' on '{site}'.")
             : TypedResults.Ok(view);
+    }
+
+    /// <summary>Sales accepts a lead (SQL), rejects it back to nurture (with a reason), or moves it on.</summary>
+    private static async Task<IResult> MoveAsync(string site, string visitor, StageMoveRequest request, HttpContext http, IGrainFactory grains)
+    {
+        if (Check(site, http) is { } fail)
+        {
+            return fail;
+        }
+
+        if (!http.User.CanAccess(site, Roles.Sales))
+        {
+            return SiteAccess.Forbidden("Only sales moves leads between stages.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (!Identifiers.IsVisitorId(visitor))
+        {
+            errors["visitor"] = ["8–64 characters of A–Z, a–z, 0–9, '-' and '_'."];
+        }
+
+        SalesMove? move = request.Action switch
+        {
+            "accept" => SalesMove.Accept,
+            "reject" => SalesMove.Reject,
+            "opportunity" => SalesMove.Opportunity,
+            "customer" => SalesMove.Customer,
+            _ => null,
+        };
+        if (move is null)
+        {
+            errors["action"] = ["One of accept, reject, opportunity, customer."];
+        }
+
+        var reason = request.Reason?.Trim() ?? "";
+        if (move == SalesMove.Reject && reason.Length == 0)
+        {
+            errors["reason"] = ["Say why the lead goes back to nurture."];
+        }
+        else if (reason.Length > 500 || reason.Any(char.IsControl))
+        {
+            errors["reason"] = ["At most 500 printable characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var result = await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor))
+            .MoveAsync(move!.Value, reason, http.User.Identity?.Name ?? "sales");
+        return result switch
+        {
+            { Visitor: null } => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"No visitor '{visitor}' on '{site}'."),
+            { Problem: { } problem } => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, detail: problem),
+            _ => TypedResults.Ok(result.Visitor),
+        };
     }
 
     private static async Task<IResult> GetAlertsAsync(string site, long? after, int? limit, HttpContext http, IGrainFactory grains)

@@ -36,6 +36,10 @@ public sealed record Account
         Country = Country,
         Status = Status,
         Owner = Owner,
+        Industry = Industry,
+        Employees = Employees,
+        Revenue = Revenue,
+        Products = Products,
     };
 }
 
@@ -53,6 +57,11 @@ public sealed record CompanyRef
     /// <summary>Where the identification came from (account-ip, email, …) and how sure it is.</summary>
     [Id(7)] public string Source { get; init; } = "account-ip";
     [Id(8)] public double Confidence { get; init; } = 1.0;
+    [Id(9)] public string? Industry { get; init; }
+    [Id(10)] public int? Employees { get; init; }
+    [Id(11)] public decimal? Revenue { get; init; }
+    /// <summary>What the company has bought (from the CRM): a customer viewing another product is a signal.</summary>
+    [Id(12)] public IReadOnlyList<string> Products { get; init; } = [];
 }
 
 /// <summary>Why a visitor has no company (API.md's reasons).</summary>

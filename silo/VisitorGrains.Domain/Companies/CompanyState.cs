@@ -57,6 +57,9 @@ public sealed class CompanyState
     private DecayingTotal TotalFor(CompiledRules rules) =>
         Total.HalfLifeMs == rules.HalfLifeMs ? Total : DecayingTotal.Of(Points, rules.HalfLifeMs);
 
+    /// <summary>The buying committee: distinct visitors seen within the surge window (7 days by default).</summary>
+    public int ActiveVisitors(long now, CompiledRules rules) => ActiveSince(now - SurgeWindowMs(rules), null, 0);
+
     /// <summary>Decides what a visitor's contribution means: null for a replay, else the points and any alerts.</summary>
     public CompanyEntry? Decide(CompanyContribution contribution, CompiledRules rules, long now, Func<string> newAlertId)
     {
@@ -65,33 +68,61 @@ public sealed class CompanyState
             return null;
         }
 
-        var alerts = new List<Alert>();
         // Thresholds apply to the score as people see it: rounded to whole points.
         var total = TotalFor(rules);
+        var afterTotal = total.AddAll(contribution.Points);
         var before = Math.Round(total.ValueAt(now));
-        var after = Math.Round(total.AddAll(contribution.Points).ValueAt(now));
-        var hot = rules.Thresholds.Hot;
-        if (rules.Document.Alerts.HotCompany && before < hot && after >= hot && !InCooldown(AlertRule.HotCompany, now, rules))
+        var after = Math.Round(afterTotal.ValueAt(now));
+        var since = now - SurgeWindowMs(rules);
+        var facts = new AlertFacts(contribution, rules, before, after,
+            ActiveSince(since, null, 0), ActiveSince(since, contribution.Visitor, contribution.At),
+            FitScore.Of(contribution.Company, rules.Document.Icp));
+
+        var alerts = new List<Alert>();
+        foreach (var fired in AlertRules.Evaluate(facts))
         {
-            var points = Points.Concat(contribution.Points).ToList();
+            if (InCooldown(fired.Rule, now, rules))
+            {
+                continue;
+            }
+
+            var receipts = ScoreMath.Reasons(Points.Concat(contribution.Points), now, rules.HalfLifeMs, 8);
             alerts.Add(new Alert
             {
                 Id = newAlertId(),
                 Site = Site,
                 At = DateTimeOffset.FromUnixTimeMilliseconds(now),
-                Rule = AlertRule.HotCompany,
+                Rule = fired.Rule,
                 Company = AlertCompany.From(contribution.Company),
                 Visitor = contribution.Visitor,
                 Stage = StageNames.Display(contribution.Stage),
-                Temperature = "hot",
-                Score = (int)Math.Round(after),
-                Reasons = ScoreMath.Reasons(points, now, rules.HalfLifeMs),
+                Temperature = TemperatureNames.Display(rules.TemperatureOf(after)),
+                Score = (int)after,
+                Reasons = [.. fired.Facts, .. receipts],
                 Pages = PagesAfter(contribution, 10),
-                Assignee = contribution.Company.Owner,
+                Assignee = AlertRules.AssigneeFor(contribution.Company, rules),
             });
         }
 
         return new CompanyEntry { Contribution = contribution, Alerts = alerts, HalfLifeMs = rules.HalfLifeMs };
+    }
+
+    private static long SurgeWindowMs(CompiledRules rules) =>
+        (long)((rules.Document.Alerts.Surge is { Days: > 0 } surge ? surge.Days : 7) * 86_400_000);
+
+    /// <summary>Visitors seen since <paramref name="since"/>, counting <paramref name="visitor"/> as seen at <paramref name="at"/>.</summary>
+    private int ActiveSince(long since, string? visitor, long at)
+    {
+        var count = 0;
+        foreach (var (id, v) in Visitors)
+        {
+            if (id != visitor && v.LastSeen >= since)
+            {
+                count++;
+            }
+        }
+
+        return visitor is not null && at >= since ? count + 1 : count;
     }
 
     public void Apply(CompanyEntry entry, long seq)

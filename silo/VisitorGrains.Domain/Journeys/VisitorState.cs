@@ -31,6 +31,8 @@ public sealed record CompanyContribution
     [Id(4)] public required IReadOnlyList<string> Pages { get; init; }
     [Id(5)] public required Stage Stage { get; init; }
     [Id(6)] public required long At { get; init; }
+    [Id(7)] public IReadOnlyList<string> HighIntentPages { get; init; } = [];
+    [Id(8)] public IReadOnlyList<string> Products { get; init; } = [];
 }
 
 /// <summary>
@@ -49,6 +51,12 @@ public sealed record VisitorEntry
     [Id(6)] public string? Email { get; init; }
     /// <summary>The half-life the decision used, so that replaying it rebuilds the same total.</summary>
     [Id(7)] public double HalfLifeMs { get; init; }
+    /// <summary>Paths of the high-intent pages viewed in this entry.</summary>
+    [Id(8)] public IReadOnlyList<string> HighIntentPages { get; init; } = [];
+    /// <summary>Products named by the pages viewed (a rule's <c>product</c> capture).</summary>
+    [Id(9)] public IReadOnlyList<string> Products { get; init; } = [];
+    /// <summary>Set when sales rejected the lead: MQL is earned again only by points after this.</summary>
+    [Id(10)] public bool ResetMqlBaseline { get; init; }
 }
 
 /// <summary>Everything held about one visitor of one site.</summary>
@@ -87,6 +95,10 @@ public sealed class VisitorState
     [Id(16)] public DecayingTotal Total { get; set; }
     /// <summary>Every event ever recorded, each id counted once.</summary>
     [Id(17)] public long EventCount { get; set; }
+    /// <summary>Decayed points per signal: the score's receipts, and what category caps compare with.</summary>
+    [Id(18)] public Dictionary<string, DecayingTotal> Signals { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The total when sales last rejected this lead; MQL counts only what was earned since.</summary>
+    [Id(19)] public DecayingTotal? MqlBaseline { get; set; }
 
     private HashSet<ulong> Seen => _seen ??= [.. RecentEvents];
 
@@ -95,6 +107,24 @@ public sealed class VisitorState
 
     private DecayingTotal TotalFor(double halfLifeMs) =>
         Total.HalfLifeMs == halfLifeMs ? Total : DecayingTotal.Of(Points, halfLifeMs);
+
+    private DecayingTotal SignalFor(string signal, double halfLifeMs) =>
+        Signals.TryGetValue(signal, out var total) && total.HalfLifeMs == halfLifeMs
+            ? total
+            : DecayingTotal.Of(Points.Where(p => p.Signal == signal), halfLifeMs);
+
+    /// <summary>The score's breakdown by signal, largest first.</summary>
+    public List<ScoreReason> Reasons(long now, CompiledRules rules) =>
+        Signals.Keys.Select(signal => new ScoreReason(signal, (int)Math.Round(SignalFor(signal, rules.HalfLifeMs).ValueAt(now))))
+            .Where(r => r.Points != 0)
+            .OrderByDescending(r => Math.Abs(r.Points)).ThenBy(r => r.Signal, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The score that counts towards MQL: all of it, or what was earned since sales last rejected the lead.</summary>
+    private double MqlScore(DecayingTotal total, long now) =>
+        MqlBaseline is { } baseline && baseline.HalfLifeMs == total.HalfLifeMs
+            ? total.ValueAt(now) - baseline.ValueAt(now)
+            : total.ValueAt(now);
 
     /// <summary>
     /// Decides what a batch means for this visitor: drops events seen before, scores the rest with
@@ -111,6 +141,8 @@ public sealed class VisitorState
         var cursor = Cursor;
         var sessions = new List<int>(fresh.Count);
         var points = new List<ScorePoint>();
+        var highIntent = new List<string>();
+        var products = new List<string>();
         string? email = null;
         foreach (var e in fresh)
         {
@@ -124,8 +156,30 @@ public sealed class VisitorState
 
             switch (e.Kind)
             {
-                case EventKind.PageView when rules.MatchPage(e.Path!) is { } page && page.Points != 0:
-                    points.Add(new ScorePoint("page:" + page.Category, page.Points, e.At));
+                case EventKind.PageView when rules.MatchPage(e.Path!) is { } page:
+                    if (page.HighIntent)
+                    {
+                        highIntent.Add(e.Path!);
+                    }
+
+                    if (page.Product is { } product && !products.Contains(product))
+                    {
+                        products.Add(product);
+                    }
+
+                    var signal = "page:" + page.Category;
+                    var pagePoints = page.Points;
+                    if (pagePoints > 0 && rules.CapFor(page.Category) is { } cap)
+                    {
+                        var held = SignalFor(signal, rules.HalfLifeMs).AddAll(points.Where(p => p.Signal == signal)).ValueAt(e.At);
+                        pagePoints = Math.Max(0, Math.Min(pagePoints, cap - held));
+                    }
+
+                    if (pagePoints != 0)
+                    {
+                        points.Add(new ScorePoint(signal, Math.Round(pagePoints, 2), e.At));
+                    }
+
                     break;
                 case EventKind.Engagement when rules.Document.Engagement is { PointsPerMinute: > 0 } engagement:
                     var earned = Math.Min(engagement.PointsPerMinute * e.EngagedMs / 60_000d, engagement.Max - cursor.EngagementPoints);
@@ -151,7 +205,7 @@ public sealed class VisitorState
         }
 
         var company = identification.Company ?? Company;
-        var scoreAfter = Math.Round(TotalFor(rules.HalfLifeMs).AddAll(points).ValueAt(now));
+        var scoreAfter = Math.Round(MqlScore(TotalFor(rules.HalfLifeMs).AddAll(points), now));
         var next = StageRules.Next(Stage, company is not null, (email ?? Email) is not null, scoreAfter >= rules.Thresholds.Mql);
 
         return new VisitorEntry
@@ -164,7 +218,42 @@ public sealed class VisitorState
             StageChange = next is { } n ? new StageChange(Stage, n.Stage, now, n.Reason) : null,
             Email = email,
             HalfLifeMs = rules.HalfLifeMs,
+            HighIntentPages = highIntent,
+            Products = products,
         };
+    }
+
+    /// <summary>
+    /// Decides a move made by sales (accept, reject back to nurture, opportunity, customer). Returns the
+    /// entry, or why the move is not possible from the current stage.
+    /// </summary>
+    public (VisitorEntry? Entry, string? Problem) DecideSalesMove(SalesMove move, string reason, string by, CompiledRules rules, long now)
+    {
+        var (allowed, to) = move switch
+        {
+            SalesMove.Accept => (Stage is Stage.Prospect or Stage.Lead or Stage.Mql, Stage.Sql),
+            SalesMove.Reject => (Stage is Stage.Lead or Stage.Mql or Stage.Sql, Email is null ? Stage.Prospect : Stage.Lead),
+            SalesMove.Opportunity => (Stage is Stage.Sql, Stage.Opportunity),
+            SalesMove.Customer => (Stage is Stage.Sql or Stage.Opportunity, Stage.Customer),
+            _ => (false, Stage),
+        };
+        if (!allowed)
+        {
+            return (null, $"A {StageNames.Display(Stage)} cannot be moved with '{move.ToString().ToLowerInvariant()}'.");
+        }
+
+        var text = move == SalesMove.Reject ? $"rejected by {by}: {reason}" : $"{move.ToString().ToLowerInvariant()} by {by}" + (reason.Length > 0 ? $": {reason}" : "");
+        return (new VisitorEntry
+        {
+            Events = [],
+            Sessions = [],
+            Points = [],
+            CursorAfter = Cursor,
+            Identification = Company is not null ? Identification.Of(Company) : Identification.None(Unidentified ?? UnidentifiedReason.Unknown),
+            StageChange = new StageChange(Stage, to, now, text),
+            HalfLifeMs = rules.HalfLifeMs,
+            ResetMqlBaseline = move == SalesMove.Reject,
+        }, null);
     }
 
     /// <summary>Applies a decided entry. Pure bookkeeping: every decision was made in <see cref="Decide"/>.</summary>
@@ -190,6 +279,16 @@ public sealed class VisitorState
 
         Trim(Journey, MaxJourney);
         Total = TotalFor(entry.HalfLifeMs).AddAll(entry.Points);
+        foreach (var group in entry.Points.GroupBy(p => p.Signal, StringComparer.Ordinal))
+        {
+            Signals[group.Key] = SignalFor(group.Key, entry.HalfLifeMs).AddAll(group);
+        }
+
+        if (entry.ResetMqlBaseline)
+        {
+            MqlBaseline = Total;
+        }
+
         Points.AddRange(entry.Points);
         Trim(Points, MaxPoints);
         Cursor = entry.CursorAfter;
@@ -207,7 +306,7 @@ public sealed class VisitorState
 
     /// <summary>What an applied entry earned the company, if the visitor has one.</summary>
     public CompanyContribution? ContributionOf(VisitorEntry entry, long seq) =>
-        Company is null
+        Company is null || entry.Events.Count == 0
             ? null
             : new CompanyContribution
             {
@@ -218,6 +317,8 @@ public sealed class VisitorState
                 Pages = entry.Events.Where(e => e.Kind == EventKind.PageView).Select(e => e.Path!).ToList(),
                 Stage = Stage,
                 At = entry.Events[^1].At,
+                HighIntentPages = entry.HighIntentPages,
+                Products = entry.Products,
             };
 
     /// <summary>FNV-1a, 64 bits: stable across processes and versions, unlike string.GetHashCode.</summary>

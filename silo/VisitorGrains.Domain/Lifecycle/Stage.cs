@@ -68,3 +68,12 @@ public static class StageRules
         return null;
     }
 }
+
+/// <summary>What sales can do with a lead (API: POST …/visitors/{visitor}/stage).</summary>
+public enum SalesMove
+{
+    Accept,
+    Reject,
+    Opportunity,
+    Customer,
+}

@@ -58,6 +58,9 @@ public sealed class CompiledRules
 
     public double? EventPoints(string name) => _events.TryGetValue(name, out var points) ? points : null;
 
+    /// <summary>The most points a visitor may hold from a category, if capped.</summary>
+    public double? CapFor(string category) => Document.Caps.TryGetValue(category, out var cap) ? cap : null;
+
     /// <summary>The temperature of a score as people see it: rounded to whole points.</summary>
     public Temperature TemperatureOf(double score)
     {
@@ -100,6 +103,7 @@ public sealed class CompiledRules
         document.Events ??= [];
         document.Thresholds ??= new ThresholdsRule();
         document.Alerts ??= new AlertSwitches();
+        document.Caps ??= [];
 
         var matchers = new List<PageMatcher>();
         for (var i = 0; i < document.Pages.Count; i++)
@@ -177,10 +181,78 @@ public sealed class CompiledRules
             Error("alerts.cooldownHours", "Between 0 and 8760.");
         }
 
+        if (document.Alerts.Surge is { } surge && (surge.Visitors < 2 || surge.Days <= 0))
+        {
+            Error("alerts.surge", "visitors must be 2 or more and days more than 0.");
+        }
+
+        foreach (var (category, cap) in document.Caps)
+        {
+            if (!Categories.Contains(category))
+            {
+                Error($"caps.{category}", "Not a known category.");
+            }
+            else if (!(cap > 0))
+            {
+                Error($"caps.{category}", "Must be more than 0.");
+            }
+        }
+
+        if (document.Icp is { } icp)
+        {
+            icp.Industries ??= [];
+            icp.Countries ??= [];
+            if (icp.MinEmployees > icp.MaxEmployees)
+            {
+                Error("icp.maxEmployees", "Must not be below minEmployees.");
+            }
+
+            if (icp.MinRevenue > icp.MaxRevenue)
+            {
+                Error("icp.maxRevenue", "Must not be below minRevenue.");
+            }
+
+            for (var i = 0; i < icp.Countries.Count; i++)
+            {
+                if (!IsCountryCode(icp.Countries[i]))
+                {
+                    Error($"icp.countries[{i}]", "A two-letter country code, e.g. SE.");
+                }
+            }
+
+            if (icp.MinFit is < 1 or > 100)
+            {
+                Error("icp.minFit", "Between 1 and 100.");
+            }
+        }
+
+        if (document.Routing is { } routing)
+        {
+            routing.Territories ??= [];
+            routing.Salespeople ??= [];
+            foreach (var (country, owner) in routing.Territories)
+            {
+                if (!IsCountryCode(country) || string.IsNullOrWhiteSpace(owner))
+                {
+                    Error($"routing.territories.{country}", "A two-letter country code and the salesperson's user name.");
+                }
+            }
+
+            for (var i = 0; i < routing.Salespeople.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(routing.Salespeople[i]))
+                {
+                    Error($"routing.salespeople[{i}]", "A user name.");
+                }
+            }
+        }
+
         return errors.Count > 0
             ? (null, Freeze(errors))
             : (new CompiledRules(version, document, [.. matchers]), Freeze(errors));
     }
+
+    private static bool IsCountryCode(string? code) => code is { Length: 2 } && code.All(char.IsAsciiLetter);
 
     private static Dictionary<string, string[]> Freeze(Dictionary<string, List<string>> errors) =>
         errors.ToDictionary(e => e.Key, e => e.Value.ToArray());

@@ -15,6 +15,17 @@ public sealed class RulesDocument
     public IcpRule? Icp { get; set; }
     public ThresholdsRule Thresholds { get; set; } = new();
     public AlertSwitches Alerts { get; set; } = new();
+    /// <summary>Most points a visitor holds from one category at a time (decayed), e.g. {"blog": 15}.</summary>
+    public Dictionary<string, double> Caps { get; set; } = [];
+    public RoutingRule? Routing { get; set; }
+}
+
+/// <summary>Who gets an alert when the account has no owner: a territory owner, else one of the salespeople.</summary>
+public sealed class RoutingRule
+{
+    /// <summary>Country code → salesperson.</summary>
+    public Dictionary<string, string> Territories { get; set; } = [];
+    public List<string> Salespeople { get; set; } = [];
 }
 
 public sealed class PageSignalRule
@@ -50,11 +61,17 @@ public sealed class DecayRule
     public double HalfLifeDays { get; set; }
 }
 
+/// <summary>The ideal customer profile: each criterion set counts equally towards a fit score of 0–100.</summary>
 public sealed class IcpRule
 {
     public List<string> Industries { get; set; } = [];
     public int? MinEmployees { get; set; }
+    public int? MaxEmployees { get; set; }
+    public decimal? MinRevenue { get; set; }
+    public decimal? MaxRevenue { get; set; }
     public List<string> Countries { get; set; } = [];
+    /// <summary>The fit score from which a company counts as an ICP company (default: every criterion).</summary>
+    public int MinFit { get; set; } = 100;
 }
 
 public sealed class ThresholdsRule

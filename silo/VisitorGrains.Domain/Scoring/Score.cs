@@ -8,6 +8,16 @@ public enum Temperature
     Hot,
 }
 
+public static class TemperatureNames
+{
+    public static string Display(Temperature temperature) => temperature switch
+    {
+        Temperature.Hot => "hot",
+        Temperature.Warm => "warm",
+        _ => "cold",
+    };
+}
+
 /// <summary>Points earned by one signal at one moment; scores are computed from these for "now".</summary>
 [GenerateSerializer, Immutable]
 public sealed record ScorePoint(

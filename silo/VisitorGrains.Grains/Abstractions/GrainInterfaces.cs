@@ -3,6 +3,7 @@ using VisitorGrains.Domain.Alerts;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Companies;
 using VisitorGrains.Domain.Journeys;
+using VisitorGrains.Domain.Lifecycle;
 using VisitorGrains.Domain.Sites;
 
 namespace VisitorGrains.Grains.Abstractions;
@@ -29,6 +30,9 @@ public interface IVisitorGrain : IGrainWithStringKey
     Task RecordAsync(CollectBatch batch, Identification identification);
 
     Task<VisitorView?> GetAsync();
+
+    /// <summary>A move made by sales: accept, reject (back to nurture), opportunity, customer.</summary>
+    Task<StageMoveResult> MoveAsync(SalesMove move, string reason, string by);
 
     /// <summary>Activates the grain so that it replays its journal and re-sends what it owes others.</summary>
     Task RecoverAsync();

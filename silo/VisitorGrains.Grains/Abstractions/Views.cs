@@ -61,7 +61,19 @@ public sealed record CompanyView
     [Id(11)] public required IReadOnlyList<string> Pages { get; init; }
     [Id(12)] public required DateTimeOffset FirstSeen { get; init; }
     [Id(13)] public required DateTimeOffset LastSeen { get; init; }
+    /// <summary>Fit with the ideal customer profile, 0–100, kept apart from the engagement score.</summary>
+    [Id(14)] public int Fit { get; init; }
+    [Id(15)] public IReadOnlyList<string> FitMatched { get; init; } = [];
+    /// <summary>The buying committee: distinct visitors within the surge window.</summary>
+    [Id(16)] public int ActiveVisitors { get; init; }
+    [Id(17)] public string? Industry { get; init; }
+    [Id(18)] public int? Employees { get; init; }
+    [Id(19)] public IReadOnlyList<string> Products { get; init; } = [];
 }
+
+/// <summary>The outcome of a sales move: the visitor after it, or why it was refused.</summary>
+[GenerateSerializer, Immutable]
+public sealed record StageMoveResult([property: Id(0)] VisitorView? Visitor, [property: Id(1)] string? Problem);
 
 [GenerateSerializer, Immutable]
 public sealed record CompanyVisitorView(
@@ -84,10 +96,5 @@ public sealed record ApiKeyRecord
 
 public static class Views
 {
-    public static string Temperature(Temperature t) => t switch
-    {
-        Domain.Scoring.Temperature.Hot => "hot",
-        Domain.Scoring.Temperature.Warm => "warm",
-        _ => "cold",
-    };
+    public static string Temperature(Temperature t) => TemperatureNames.Display(t);
 }

@@ -64,6 +64,7 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
         var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var score = _state.Score(now, rules);
+        var fit = FitScore.Of(company, rules.Document.Icp);
         return new CompanyView
         {
             Id = _state.Id,
@@ -83,6 +84,12 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
             Pages = _state.RecentPages,
             FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.FirstSeen),
             LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.LastSeen),
+            Fit = fit.Score,
+            FitMatched = fit.Matched,
+            ActiveVisitors = _state.ActiveVisitors(now, rules),
+            Industry = company.Industry,
+            Employees = company.Employees,
+            Products = company.Products,
         };
     }
 

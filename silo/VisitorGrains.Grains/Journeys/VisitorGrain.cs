@@ -86,7 +86,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             Sessions = _state.Cursor.Count,
             PageViews = _state.PageViews,
             Events = _state.EventCount,
-            Reasons = ScoreMath.Reasons(_state.Points, now, rules.HalfLifeMs),
+            Reasons = _state.Reasons(now, rules),
             Journey = _state.Journey.Select(j => new JourneyView(
                 DateTimeOffset.FromUnixTimeMilliseconds(j.At), KindName(j.Kind), j.Path, j.Title, j.Name, j.Session)).ToList(),
             Company = _state.Company,
@@ -95,6 +95,26 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
                 StageNames.Display(s.From), StageNames.Display(s.To), DateTimeOffset.FromUnixTimeMilliseconds(s.At), s.Reason)).ToList(),
             Email = _state.Email,
         };
+    }
+
+    public async Task<StageMoveResult> MoveAsync(SalesMove move, string reason, string by)
+    {
+        if (_state.Seq == 0)
+        {
+            DeactivateOnIdle();
+            return new StageMoveResult(null, "There is no such visitor.");
+        }
+
+        var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        var (entry, problem) = _state.DecideSalesMove(move, reason, by, rules, time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (entry is null)
+        {
+            return new StageMoveResult(await GetAsync(), problem);
+        }
+
+        var seq = await _journal.AppendAsync(entry);
+        ApplyAndQueue(entry, seq);
+        return new StageMoveResult(await GetAsync(), null);
     }
 
     public Task RecoverAsync()

@@ -22,7 +22,8 @@ public sealed class CollectToAlertTests
           ],
           "decay": {"halfLifeDays": 14},
           "thresholds": {"warm": 30, "hot": 60, "mql": 40},
-          "alerts": {"hotCompany": true, "cooldownHours": 24}
+          "alerts": {"hotCompany": true, "highIntentPage": false, "icpCompany": false, "lostDealReturns": false,
+                     "customerNewProduct": false, "cooldownHours": 24}
         }
         """;
 

@@ -36,7 +36,8 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         () => fixture.Grains.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, companyId)).GetAsync();
 
     private async Task<List<Alert>> AlertsFor(string companyId) =>
-        (await fixture.Grains.GetGrain<IFeedGrain>(Site).AfterAsync(0, 1000)).Where(a => a.Company.Id == companyId).ToList();
+        (await fixture.Grains.GetGrain<IFeedGrain>(Site).AfterAsync(0, 1000))
+            .Where(a => a.Company.Id == companyId && a.Rule == AlertRule.HotCompany).ToList();
 
     [Fact]
     public async Task VisitorsOfOneCompany_TogetherMakeItHot_AndRaiseOneAlert()

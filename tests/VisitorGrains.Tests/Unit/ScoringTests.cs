@@ -169,8 +169,7 @@ public sealed class ScoringTests
         Contribute("v_b", 1, 30, "/contact", T0 + 2);
         Contribute("v_c", 1, 30, "/customers/x", T0 + 3);
 
-        var alert = Assert.Single(alerts);
-        Assert.Equal(AlertRule.HotCompany, alert.Rule);
+        var alert = Assert.Single(alerts, a => a.Rule == AlertRule.HotCompany);
         Assert.Equal(60, alert.Score);
         Assert.Equal("erik", alert.Assignee);
         Assert.Equal(["/contact", "/pricing"], alert.Pages);
