@@ -47,7 +47,7 @@ public sealed record VisitorEntry
     [Id(2)] public required IReadOnlyList<ScorePoint> Points { get; init; }
     [Id(3)] public required SessionCursor CursorAfter { get; init; }
     [Id(4)] public required Identification Identification { get; init; }
-    [Id(5)] public StageChange? StageChange { get; init; }
+    [Id(5)] public IReadOnlyList<StageChange> StageChanges { get; init; } = [];
     [Id(6)] public string? Email { get; init; }
     /// <summary>The half-life the decision used, so that replaying it rebuilds the same total.</summary>
     [Id(7)] public double HalfLifeMs { get; init; }
@@ -206,7 +206,14 @@ public sealed class VisitorState
 
         var company = identification.Company ?? Company;
         var scoreAfter = Math.Round(MqlScore(TotalFor(rules.HalfLifeMs).AddAll(points), now));
-        var next = StageRules.Next(Stage, company is not null, (email ?? Email) is not null, scoreAfter >= rules.Thresholds.Mql);
+        var moves = StageRules.Moves(Stage, company is not null, (email ?? Email) is not null, scoreAfter >= rules.Thresholds.Mql);
+        var from = Stage;
+        var changes = new List<StageChange>(moves.Count);
+        foreach (var (to, reason) in moves)
+        {
+            changes.Add(new StageChange(from, to, now, reason));
+            from = to;
+        }
 
         return new VisitorEntry
         {
@@ -215,7 +222,7 @@ public sealed class VisitorState
             Points = points,
             CursorAfter = cursor,
             Identification = company is not null ? Identification.Of(company) : identification,
-            StageChange = next is { } n ? new StageChange(Stage, n.Stage, now, n.Reason) : null,
+            StageChanges = changes,
             Email = email,
             HalfLifeMs = rules.HalfLifeMs,
             HighIntentPages = highIntent,
@@ -250,7 +257,7 @@ public sealed class VisitorState
             Points = [],
             CursorAfter = Cursor,
             Identification = Company is not null ? Identification.Of(Company) : Identification.None(Unidentified ?? UnidentifiedReason.Unknown),
-            StageChange = new StageChange(Stage, to, now, text),
+            StageChanges = [new StageChange(Stage, to, now, text)],
             HalfLifeMs = rules.HalfLifeMs,
             ResetMqlBaseline = move == SalesMove.Reject,
         }, null);
@@ -295,7 +302,7 @@ public sealed class VisitorState
         Company = entry.Identification.Company ?? Company;
         Unidentified = Company is null ? entry.Identification.Unidentified : null;
         Email = entry.Email ?? Email;
-        if (entry.StageChange is { } change)
+        foreach (var change in entry.StageChanges)
         {
             Stage = change.To;
             StageHistory.Add(change);

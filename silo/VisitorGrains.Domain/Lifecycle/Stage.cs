@@ -39,33 +39,35 @@ public static class StageNames
 
 /// <summary>
 /// The automatic part of the lifecycle: what engagement and identification alone can tell.
-/// Stages set by people (SQL and beyond) are never lowered by it.
+/// Stages set by people (SQL and beyond) are never changed by it.
 /// </summary>
 public static class StageRules
 {
-    public static (Stage Stage, string Reason)? Next(Stage current, bool companyKnown, bool identified, bool overMql)
+    /// <summary>Every stage passed on the way up, in order (a first visit may make a prospect and an MQL at once).</summary>
+    public static List<(Stage Stage, string Reason)> Moves(Stage current, bool companyKnown, bool identified, bool overMql)
     {
+        var moves = new List<(Stage, string)>();
         if (current >= Stage.Sql)
         {
-            return null;
-        }
-
-        if (overMql && current < Stage.Mql)
-        {
-            return (Stage.Mql, "score reached the MQL threshold");
-        }
-
-        if (identified && current < Stage.Lead)
-        {
-            return (Stage.Lead, "identified contact");
+            return moves;
         }
 
         if (companyKnown && current < Stage.Prospect)
         {
-            return (Stage.Prospect, "company identified");
+            moves.Add((Stage.Prospect, "company identified"));
         }
 
-        return null;
+        if (identified && current < Stage.Lead)
+        {
+            moves.Add((Stage.Lead, "identified contact"));
+        }
+
+        if (overMql && current < Stage.Mql)
+        {
+            moves.Add((Stage.Mql, "score reached the MQL threshold"));
+        }
+
+        return moves;
     }
 }
 
