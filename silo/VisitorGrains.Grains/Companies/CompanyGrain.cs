@@ -39,10 +39,11 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
     public async Task RecordAsync(CompanyContribution contribution)
     {
         var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
-        var entry = _state.Decide(contribution, rules, time.GetUtcNow().ToUnixTimeMilliseconds(), NewAlertId);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var entry = _state.Decide(contribution, rules, now, NewAlertId);
         if (entry is not null)
         {
-            var seq = await _journal.AppendAsync(entry);
+            var seq = await _journal.AppendAsync(entry, now);
             _state.Apply(entry, seq);
         }
 

@@ -35,7 +35,7 @@ public sealed class FeedGrain(IJournalStore store, Serializer serializer, IOptio
         }
 
         var numbered = _state.Number(alert);
-        await _journal.AppendAsync(numbered);
+        await _journal.AppendAsync(numbered, numbered.At.ToUnixTimeMilliseconds());
         _state.Apply(numbered);
         await GrainFactory.GetGrain<INotifierGrain>(0).AlertRaisedAsync(numbered);
         if (_journal.CheckpointDue)

@@ -14,6 +14,7 @@ public static class SiloBuilderExtensions
     {
         silo.Services.AddVisitorGrainsServices(configuration);
         silo.AddStartupTask<Bootstrap>();
+        silo.Services.AddHostedService<HistoryRetention>();
         silo.Configure<GrainCollectionOptions>(options =>
         {
             options.CollectionAge = configuration.GetValue("Orleans:CollectionAge", TimeSpan.FromMinutes(15));

@@ -30,7 +30,8 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var (site, visitor) = GrainKeys.Split(this.GetPrimaryKeyString());
-        _journal = new(store, serializer, StreamNames.Visitor(this.GetPrimaryKeyString()), options.Value.CheckpointEvery);
+        // A visitor's entries are the site's event history (backtests read it); retention trims it.
+        _journal = new(store, serializer, StreamNames.Visitor(this.GetPrimaryKeyString()), options.Value.CheckpointEvery, keepHistory: true);
         var (state, entries) = await _journal.LoadAsync(cancellationToken);
         _state = state ?? new VisitorState { Site = site, Visitor = visitor };
         foreach (var (seq, entry) in entries)
@@ -51,7 +52,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         var entry = _state.Decide(batch, identification, rules, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (entry is not null)
         {
-            var seq = await _journal.AppendAsync(entry);
+            var seq = await _journal.AppendAsync(entry, entry.Events[^1].At);
             ApplyAndQueue(entry, seq);
         }
 
@@ -112,7 +113,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             return new StageMoveResult(await GetAsync(), problem);
         }
 
-        var seq = await _journal.AppendAsync(entry);
+        var seq = await _journal.AppendAsync(entry, time.GetUtcNow().ToUnixTimeMilliseconds());
         ApplyAndQueue(entry, seq);
         return new StageMoveResult(await GetAsync(), null);
     }

@@ -1,5 +1,8 @@
 namespace VisitorGrains.Grains.Storage;
 
+/// <summary>One entry of a stream's history.</summary>
+public sealed record HistoryEntry(string Stream, long Seq, long At, byte[] Entry);
+
 /// <summary>A stream's stored form: the last checkpoint (if any) and the entries appended after it.</summary>
 public sealed record StoredStream(long SnapshotSeq, byte[]? Snapshot, IReadOnlyList<(long Seq, byte[] Entry)> Entries);
 
@@ -12,9 +15,22 @@ public interface IJournalStore
 {
     Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default);
 
-    Task AppendAsync(string stream, long seq, byte[] entry);
+    /// <summary>Appends an entry; <paramref name="at"/> (epoch ms) is when it happened, for history and retention.</summary>
+    Task AppendAsync(string stream, long seq, byte[] entry, long at);
 
-    Task CheckpointAsync(string stream, long seq, byte[] snapshot);
+    /// <summary>
+    /// Stores a snapshot as of <paramref name="seq"/>. The entries it covers are dropped, unless they are
+    /// the stream's history (<paramref name="keepEntries"/>), which retention trims later.
+    /// </summary>
+    Task CheckpointAsync(string stream, long seq, byte[] snapshot, bool keepEntries = false);
+
+    /// <summary>Entries of the streams under <paramref name="prefix"/> that happened in [from, to), oldest first.</summary>
+    IAsyncEnumerable<HistoryEntry> HistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default);
+
+    Task<long> CountHistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default);
+
+    /// <summary>Drops history older than <paramref name="before"/> that a checkpoint already covers.</summary>
+    Task TrimHistoryAsync(long before);
 
     Task DeleteAsync(string stream);
 

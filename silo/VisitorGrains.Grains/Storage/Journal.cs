@@ -6,7 +6,8 @@ namespace VisitorGrains.Grains.Storage;
 /// A grain's journal: load (checkpoint + entries after it), append an entry durably before applying it,
 /// and checkpoint now and then so that replay stays short. Entries and snapshots use Orleans' serializer.
 /// </summary>
-public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer serializer, string stream, int checkpointEvery)
+public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer serializer, string stream, int checkpointEvery,
+    bool keepHistory = false)
     where TState : class
 {
     public string Stream => stream;
@@ -28,11 +29,11 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
         return (state, entries);
     }
 
-    /// <summary>Writes the entry durably and returns its sequence.</summary>
-    public async Task<long> AppendAsync(TEntry entry)
+    /// <summary>Writes the entry durably and returns its sequence; <paramref name="at"/> is when it happened (epoch ms).</summary>
+    public async Task<long> AppendAsync(TEntry entry, long at)
     {
         var seq = Seq + 1;
-        await store.AppendAsync(stream, seq, serializer.SerializeToArray(entry));
+        await store.AppendAsync(stream, seq, serializer.SerializeToArray(entry), at);
         Seq = seq;
         return seq;
     }
@@ -53,7 +54,7 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
         }
 
         var seq = Seq;
-        await store.CheckpointAsync(stream, seq, serializer.SerializeToArray(state));
+        await store.CheckpointAsync(stream, seq, serializer.SerializeToArray(state), keepHistory);
         CheckpointSeq = seq;
     }
 }

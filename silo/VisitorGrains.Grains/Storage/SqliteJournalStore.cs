@@ -59,9 +59,16 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 stream TEXT    NOT NULL,
                 seq    INTEGER NOT NULL,
                 entry  BLOB    NOT NULL,
+                at     INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (stream, seq)
             ) WITHOUT ROWID;
             """);
+        if (!HasColumn(_connection, "vg_entry", "at"))
+        {
+            // Stores written before entries had a time.
+            Execute(_connection, "ALTER TABLE vg_entry ADD COLUMN at INTEGER NOT NULL DEFAULT 0;");
+        }
+
         var checkpointConnection = builder.ToString();
         builder.Mode = SqliteOpenMode.ReadOnly;
         _readConnection = builder.ToString();
@@ -105,17 +112,62 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         return new StoredStream(snapshotSeq, snapshot, entries);
     }
 
-    public Task AppendAsync(string stream, long seq, byte[] entry) => Enqueue(new Write(WriteKind.Append, stream, seq, entry));
+    public Task AppendAsync(string stream, long seq, byte[] entry, long at) => Enqueue(new Write(WriteKind.Append, stream, seq, entry, at));
 
-    public Task CheckpointAsync(string stream, long seq, byte[] snapshot) => Enqueue(new Write(WriteKind.Checkpoint, stream, seq, snapshot));
+    public Task CheckpointAsync(string stream, long seq, byte[] snapshot, bool keepEntries = false) =>
+        Enqueue(new Write(keepEntries ? WriteKind.Snapshot : WriteKind.Checkpoint, stream, seq, snapshot));
 
     public Task DeleteAsync(string stream) => Enqueue(new Write(WriteKind.Delete, stream, 0, null));
+
+    public Task TrimHistoryAsync(long before) => Enqueue(new Write(WriteKind.Trim, "", 0, null, before));
+
+    public async IAsyncEnumerable<HistoryEntry> HistoryAsync(string prefix, long from, long to,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT stream, seq, at, entry FROM vg_entry
+            WHERE stream >= $from_stream AND stream < $to_stream AND at >= $from AND at < $to
+            ORDER BY at, stream, seq
+            """;
+        AddRange(command, prefix, from, to);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new HistoryEntry(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), (byte[])reader.GetValue(3));
+        }
+    }
+
+    public async Task<long> CountHistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT count(*) FROM vg_entry
+            WHERE stream >= $from_stream AND stream < $to_stream AND at >= $from AND at < $to
+            """;
+        AddRange(command, prefix, from, to);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static void AddRange(SqliteCommand command, string prefix, long from, long to)
+    {
+        command.Parameters.AddWithValue("$from_stream", prefix);
+        command.Parameters.AddWithValue("$to_stream", prefix + '\uffff');
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+    }
 
     public async Task<IReadOnlyList<string>> PendingStreamsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT stream FROM vg_entry ORDER BY stream";
+        command.CommandText = """
+            SELECT DISTINCT e.stream FROM vg_entry e LEFT JOIN vg_snapshot s ON s.stream = e.stream
+            WHERE e.seq > coalesce(s.seq, 0)
+            ORDER BY e.stream
+            """;
         return await ReadStringsAsync(command, cancellationToken);
     }
 
@@ -289,6 +341,14 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         tx.Commit();
     }
 
+    private static bool HasColumn(SqliteConnection connection, string table, string column)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = $column";
+        command.Parameters.AddWithValue("$column", column);
+        return (long)command.ExecuteScalar()! > 0;
+    }
+
     private static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
@@ -299,11 +359,15 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private enum WriteKind
     {
         Append,
+        /// <summary>Snapshot, and drop the entries it covers.</summary>
         Checkpoint,
+        /// <summary>Snapshot only: the entries are history.</summary>
+        Snapshot,
         Delete,
+        Trim,
     }
 
-    private sealed record Write(WriteKind Kind, string Stream, long Seq, byte[]? Data)
+    private sealed record Write(WriteKind Kind, string Stream, long Seq, byte[]? Data, long At = 0)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -316,10 +380,15 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         private readonly SqliteCommand _trim;
         private readonly SqliteCommand _deleteSnapshot;
         private readonly SqliteCommand _deleteEntries;
+        private readonly SqliteCommand _trimHistory;
 
         public WriteCommands(SqliteConnection connection)
         {
-            _append = Prepare(connection, "INSERT OR REPLACE INTO vg_entry (stream, seq, entry) VALUES ($stream, $seq, $data)");
+            _append = Prepare(connection, "INSERT OR REPLACE INTO vg_entry (stream, seq, entry, at) VALUES ($stream, $seq, $data, $at)");
+            _trimHistory = Prepare(connection, """
+                DELETE FROM vg_entry WHERE at < $at
+                AND seq <= coalesce((SELECT s.seq FROM vg_snapshot s WHERE s.stream = vg_entry.stream), 0)
+                """);
             _snapshot = Prepare(connection, """
                 INSERT INTO vg_snapshot (stream, seq, state, saved_at) VALUES ($stream, $seq, $data, unixepoch())
                 ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, state = excluded.state, saved_at = excluded.saved_at
@@ -332,7 +401,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         public void Enlist(SqliteTransaction tx)
         {
             _append.Transaction = _snapshot.Transaction = _trim.Transaction = tx;
-            _deleteSnapshot.Transaction = _deleteEntries.Transaction = tx;
+            _deleteSnapshot.Transaction = _deleteEntries.Transaction = _trimHistory.Transaction = tx;
         }
 
         public void Run(Write write)
@@ -345,6 +414,12 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 case WriteKind.Checkpoint:
                     Execute(_snapshot, write);
                     Execute(_trim, write);
+                    break;
+                case WriteKind.Snapshot:
+                    Execute(_snapshot, write);
+                    break;
+                case WriteKind.Trim:
+                    Execute(_trimHistory, write);
                     break;
                 case WriteKind.Delete:
                     Execute(_deleteSnapshot, write);
@@ -360,11 +435,16 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _trim.Dispose();
             _deleteSnapshot.Dispose();
             _deleteEntries.Dispose();
+            _trimHistory.Dispose();
         }
 
         private static void Execute(SqliteCommand command, Write write)
         {
-            command.Parameters["$stream"].Value = write.Stream;
+            if (command.Parameters.Contains("$stream"))
+            {
+                command.Parameters["$stream"].Value = write.Stream;
+            }
+
             if (command.Parameters.Contains("$seq"))
             {
                 command.Parameters["$seq"].Value = write.Seq;
@@ -375,6 +455,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 command.Parameters["$data"].Value = write.Data;
             }
 
+            if (command.Parameters.Contains("$at"))
+            {
+                command.Parameters["$at"].Value = write.At;
+            }
+
             command.ExecuteNonQuery();
         }
 
@@ -382,7 +467,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         {
             var command = connection.CreateCommand();
             command.CommandText = sql;
-            command.Parameters.Add("$stream", SqliteType.Text);
+            if (sql.Contains("$stream", StringComparison.Ordinal))
+            {
+                command.Parameters.Add("$stream", SqliteType.Text);
+            }
+
             if (sql.Contains("$seq", StringComparison.Ordinal))
             {
                 command.Parameters.Add("$seq", SqliteType.Integer);
@@ -391,6 +480,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             if (sql.Contains("$data", StringComparison.Ordinal))
             {
                 command.Parameters.Add("$data", SqliteType.Blob);
+            }
+
+            if (sql.Contains("$at", StringComparison.Ordinal))
+            {
+                command.Parameters.Add("$at", SqliteType.Integer);
             }
 
             return command;

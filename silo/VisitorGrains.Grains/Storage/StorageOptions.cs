@@ -22,4 +22,7 @@ public sealed class StorageOptions
 
     /// <summary>Journal entries a grain appends before it writes a checkpoint.</summary>
     public int CheckpointEvery { get; set; } = 64;
+
+    /// <summary>Days of event history kept for backtests (visitors' journal entries).</summary>
+    public int HistoryDays { get; set; } = 90;
 }

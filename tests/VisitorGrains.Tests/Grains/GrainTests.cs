@@ -105,7 +105,7 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         var entry = new VisitorState { Site = Site, Visitor = "v_crashed_1" }
             .Decide(Pages("v_crashed_1", "/contact"), Identification.Of(company), CompiledRules.Default, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())!;
         var serializer = fixture.SiloServices.GetRequiredService<Serializer>();
-        await fixture.SiloServices.GetRequiredService<IJournalStore>().AppendAsync(StreamNames.Visitor(key), 1, serializer.SerializeToArray(entry));
+        await fixture.SiloServices.GetRequiredService<IJournalStore>().AppendAsync(StreamNames.Visitor(key), 1, serializer.SerializeToArray(entry), entry.Events[^1].At);
         Assert.Contains(StreamNames.Visitor(key), await fixture.SiloServices.GetRequiredService<IJournalStore>().PendingStreamsAsync());
 
         await fixture.Grains.GetGrain<IVisitorGrain>(key).RecoverAsync();

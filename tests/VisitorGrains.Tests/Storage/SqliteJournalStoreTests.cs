@@ -29,7 +29,7 @@ public sealed class SqliteJournalStoreTests : IAsyncLifetime
     public async Task ConcurrentAppends_AreAllDurable_AfterReopening()
     {
         await Task.WhenAll(Enumerable.Range(0, 50).SelectMany(stream =>
-            Enumerable.Range(1, 20).Select(seq => _store.AppendAsync($"visitor/demo/v{stream}", seq, [(byte)seq]))));
+            Enumerable.Range(1, 20).Select(seq => _store.AppendAsync($"visitor/demo/v{stream}", seq, [(byte)seq], seq))));
         await _store.DisposeAsync();
         _store = Open();
 
@@ -43,7 +43,7 @@ public sealed class SqliteJournalStoreTests : IAsyncLifetime
     {
         for (var seq = 1; seq <= 5; seq++)
         {
-            await _store.AppendAsync("company/demo/x", seq, [(byte)seq]);
+            await _store.AppendAsync("company/demo/x", seq, [(byte)seq], seq);
         }
 
         await _store.CheckpointAsync("company/demo/x", 3, [42]);
@@ -58,9 +58,38 @@ public sealed class SqliteJournalStoreTests : IAsyncLifetime
     public async Task Streams_AreListedByPrefix()
     {
         await _store.CheckpointAsync("company/demo/a.com", 1, [1]);
-        await _store.AppendAsync("company/demo/b.com", 1, [1]);
-        await _store.AppendAsync("company/other/c.com", 1, [1]);
+        await _store.AppendAsync("company/demo/b.com", 1, [1], 1);
+        await _store.AppendAsync("company/other/c.com", 1, [1], 1);
 
         Assert.Equal(["company/demo/a.com", "company/demo/b.com"], await _store.StreamsAsync("company/demo/", 10));
+    }
+
+    [Fact]
+    public async Task History_IsKeptPastACheckpoint_UntilRetentionTrimsIt()
+    {
+        for (var seq = 1; seq <= 4; seq++)
+        {
+            await _store.AppendAsync("visitor/demo/v_1", seq, [(byte)seq], seq * 1000);
+        }
+
+        await _store.AppendAsync("visitor/other/v_2", 1, [9], 1500);
+        await _store.CheckpointAsync("visitor/demo/v_1", 3, [42], keepEntries: true);
+
+        var loaded = await _store.LoadAsync("visitor/demo/v_1");
+        Assert.Equal([4L], loaded.Entries.Select(e => e.Seq));
+        Assert.Equal(["visitor/demo/v_1", "visitor/other/v_2"], await _store.PendingStreamsAsync());
+        var history = new List<HistoryEntry>();
+        await foreach (var entry in _store.HistoryAsync("visitor/demo/", 2000, 5000))
+        {
+            history.Add(entry);
+        }
+
+        Assert.Equal([2L, 3L, 4L], history.Select(h => h.Seq));
+        Assert.Equal(3, await _store.CountHistoryAsync("visitor/demo/", 2000, 5000));
+
+        await _store.TrimHistoryAsync(3500);
+
+        Assert.Equal(1, await _store.CountHistoryAsync("visitor/demo/", 0, 5000));
+        Assert.Equal(1, await _store.CountHistoryAsync("visitor/other/", 0, 5000));
     }
 }

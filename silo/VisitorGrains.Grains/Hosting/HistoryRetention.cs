@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VisitorGrains.Grains.Storage;
+
+namespace VisitorGrains.Grains.Hosting;
+
+/// <summary>Keeps the event history within Storage:HistoryDays: hourly, older entries already checkpointed are dropped.</summary>
+public sealed class HistoryRetention(IJournalStore store, IOptions<StorageOptions> options, TimeProvider time,
+    ILogger<HistoryRetention> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        do
+        {
+            var before = time.GetUtcNow().AddDays(-options.Value.HistoryDays).ToUnixTimeMilliseconds();
+            try
+            {
+                await store.TrimHistoryAsync(before);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                log.LogWarning(ex, "Could not trim the event history; trying again in an hour");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
