@@ -58,6 +58,7 @@ public static class Extensions
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapKeysApi();
         api.MapSitesApi();
+        api.MapBacktestApi();
         api.MapProspectsApi();
         app.MapHub<ProspectsHub>("/hubs/prospects");
         return app;
