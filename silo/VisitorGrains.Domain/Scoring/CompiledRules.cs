@@ -18,14 +18,14 @@ public sealed class CompiledRules
         "integration", "comparison", "webinar", "download", "legal", "other",
     };
 
-    private readonly PageMatcher[] _pages;
+    private readonly PageIndex _pages;
     private readonly Dictionary<string, double> _events;
 
     private CompiledRules(int version, RulesDocument document, PageMatcher[] pages)
     {
         Version = version;
         Document = document;
-        _pages = pages;
+        _pages = new PageIndex(pages);
         _events = document.Events.GroupBy(e => e.Name, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().Points, StringComparer.Ordinal);
         HalfLifeMs = document.Decay is { HalfLifeDays: > 0 } decay ? decay.HalfLifeDays * 86_400_000 : 0;
@@ -43,18 +43,8 @@ public sealed class CompiledRules
 
     public static CompiledRules Default { get; } = Compile(1, DefaultRules.Json).Rules!;
 
-    public PageMatch? MatchPage(string path)
-    {
-        foreach (var page in _pages)
-        {
-            if (page.TryMatch(path, out var product))
-            {
-                return new PageMatch(page.Rule.Category, page.Rule.Points, page.Rule.HighIntent, product);
-            }
-        }
-
-        return null;
-    }
+    /// <summary>The first page rule, in document order, that matches the path.</summary>
+    public PageMatch? MatchPage(string path) => _pages.Match(path);
 
     public double? EventPoints(string name) => _events.TryGetValue(name, out var points) ? points : null;
 
@@ -256,103 +246,4 @@ public sealed class CompiledRules
 
     private static Dictionary<string, string[]> Freeze(Dictionary<string, List<string>> errors) =>
         errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
-
-    private sealed class PageMatcher
-    {
-        private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(20);
-
-        private readonly string? _exact;
-        private readonly string? _prefix;
-        private readonly Regex? _regex;
-
-        private PageMatcher(PageSignalRule rule, string? exact, string? prefix, Regex? regex)
-        {
-            Rule = rule;
-            _exact = exact;
-            _prefix = prefix;
-            _regex = regex;
-        }
-
-        public PageSignalRule Rule { get; }
-
-        public static (PageMatcher? Matcher, string? Problem) Create(PageSignalRule rule)
-        {
-            var match = rule.Match ?? "";
-            if (match.Length is 0 or > 500)
-            {
-                return (null, "Required: a path, glob or 're:' regex of at most 500 characters.");
-            }
-
-            if (match.StartsWith("re:", StringComparison.Ordinal))
-            {
-                try
-                {
-                    var regex = new Regex(match[3..],
-                        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexTimeout);
-                    return (new PageMatcher(rule, null, null, regex), null);
-                }
-                catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
-                {
-                    return (null, $"Not a usable regex: {ex.Message}");
-                }
-            }
-
-            if (match[0] != '/')
-            {
-                return (null, "A path or glob must start with '/' (or use 're:' for a regex).");
-            }
-
-            var star = match.IndexOfAny(['*', '?']);
-            if (star < 0)
-            {
-                return (new PageMatcher(rule, Trim(match), null, null), null);
-            }
-
-            if (star == match.Length - 1 && match[star] == '*')
-            {
-                return (new PageMatcher(rule, null, match[..^1], null), null);
-            }
-
-            var pattern = "^" + Regex.Escape(match).Replace(@"\*\*", ".*", StringComparison.Ordinal)
-                .Replace(@"\*", "[^/]*", StringComparison.Ordinal).Replace(@"\?", "[^/]", StringComparison.Ordinal) + "/?$";
-            var glob = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
-            return (new PageMatcher(rule, null, null, glob), null);
-        }
-
-        public bool TryMatch(string path, out string? product)
-        {
-            product = null;
-            if (_exact is not null)
-            {
-                return string.Equals(Trim(path), _exact, StringComparison.OrdinalIgnoreCase);
-            }
-
-            if (_prefix is not null)
-            {
-                return path.StartsWith(_prefix, StringComparison.OrdinalIgnoreCase);
-            }
-
-            try
-            {
-                var m = _regex!.Match(path);
-                if (!m.Success)
-                {
-                    return false;
-                }
-
-                if (m.Groups.TryGetValue("product", out var group) && group.Success)
-                {
-                    product = group.Value.ToLowerInvariant();
-                }
-
-                return true;
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                return false;
-            }
-        }
-
-        private static string Trim(string path) => path.Length > 1 && path[^1] == '/' ? path[..^1] : path;
-    }
 }
