@@ -48,7 +48,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             PRAGMA synchronous = {(_options.Synchronous == SyncMode.Full ? "FULL" : "NORMAL")};
             PRAGMA busy_timeout = 30000;
             PRAGMA wal_autocheckpoint = 0;
-            PRAGMA cache_size = -65536;
             CREATE TABLE IF NOT EXISTS vg_snapshot (
                 stream   TEXT    NOT NULL PRIMARY KEY,
                 seq      INTEGER NOT NULL,
