@@ -72,7 +72,7 @@ public sealed class BacktestRun(string site, CompiledRules rules)
         .Select(c =>
         {
             var score = c.Score(at, rules);
-            return new CompanyOutcome(c.Id, c.Company!.Name, (int)Math.Round(score), TemperatureNames.Display(rules.TemperatureOf(score)));
+            return new CompanyOutcome(c.Id, c.Company!.Name, ScoreMath.Whole(score), TemperatureNames.Display(rules.TemperatureOf(score)));
         })
         .ToList();
 }

@@ -71,8 +71,8 @@ public sealed class CompanyState
         // Thresholds apply to the score as people see it: rounded to whole points.
         var total = TotalFor(rules);
         var afterTotal = total.AddAll(contribution.Points);
-        var before = Math.Round(total.ValueAt(now));
-        var after = Math.Round(afterTotal.ValueAt(now));
+        var before = ScoreMath.Whole(total.ValueAt(now));
+        var after = ScoreMath.Whole(afterTotal.ValueAt(now));
         var since = now - SurgeWindowMs(rules);
         var facts = new AlertFacts(contribution, rules, before, after,
             ActiveSince(since, null, 0), ActiveSince(since, contribution.Visitor, contribution.At),

@@ -115,7 +115,7 @@ public sealed class VisitorState
 
     /// <summary>The score's breakdown by signal, largest first.</summary>
     public List<ScoreReason> Reasons(long now, CompiledRules rules) =>
-        Signals.Keys.Select(signal => new ScoreReason(signal, (int)Math.Round(SignalFor(signal, rules.HalfLifeMs).ValueAt(now))))
+        Signals.Keys.Select(signal => new ScoreReason(signal, ScoreMath.Whole(SignalFor(signal, rules.HalfLifeMs).ValueAt(now))))
             .Where(r => r.Points != 0)
             .OrderByDescending(r => Math.Abs(r.Points)).ThenBy(r => r.Signal, StringComparer.Ordinal)
             .ToList();
@@ -205,7 +205,7 @@ public sealed class VisitorState
         }
 
         var company = identification.Company ?? Company;
-        var scoreAfter = Math.Round(MqlScore(TotalFor(rules.HalfLifeMs).AddAll(points), now));
+        var scoreAfter = ScoreMath.Whole(MqlScore(TotalFor(rules.HalfLifeMs).AddAll(points), now));
         var moves = StageRules.Moves(Stage, company is not null, (email ?? Email) is not null, scoreAfter >= rules.Thresholds.Mql);
         var from = Stage;
         var changes = new List<StageChange>(moves.Count);

@@ -54,7 +54,7 @@ public sealed class CompiledRules
     /// <summary>The temperature of a score as people see it: rounded to whole points.</summary>
     public Temperature TemperatureOf(double score)
     {
-        score = Math.Round(score);
+        score = ScoreMath.Whole(score);
         return score >= Thresholds.Hot ? Temperature.Hot : score >= Thresholds.Warm ? Temperature.Warm : Temperature.Cold;
     }
 

@@ -31,6 +31,9 @@ public sealed record ScoreReason([property: Id(0)] string Signal, [property: Id(
 
 public static class ScoreMath
 {
+    /// <summary>A score as people see it: whole points, halves rounded up (22.5 is 23).</summary>
+    public static int Whole(double score) => (int)Math.Round(score, MidpointRounding.AwayFromZero);
+
     /// <summary>What a point earned at <paramref name="at"/> is worth at <paramref name="now"/>.</summary>
     public static double Decay(double points, long at, long now, double halfLifeMs) =>
         halfLifeMs <= 0 || now <= at ? points : points * Math.Pow(2, -(now - at) / halfLifeMs);
@@ -49,7 +52,7 @@ public static class ScoreMath
     /// <summary>The score's breakdown by signal, largest first.</summary>
     public static List<ScoreReason> Reasons(IEnumerable<ScorePoint> points, long now, double halfLifeMs, int max = 10) =>
         points.GroupBy(p => p.Signal, StringComparer.Ordinal)
-            .Select(g => new ScoreReason(g.Key, (int)Math.Round(g.Sum(p => Decay(p.Points, p.At, now, halfLifeMs)))))
+            .Select(g => new ScoreReason(g.Key, Whole(g.Sum(p => Decay(p.Points, p.At, now, halfLifeMs)))))
             .Where(r => r.Points != 0)
             .OrderByDescending(r => Math.Abs(r.Points)).ThenBy(r => r.Signal, StringComparer.Ordinal)
             .Take(max)

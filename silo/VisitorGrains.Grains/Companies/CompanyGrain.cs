@@ -75,7 +75,7 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
             City = company.City,
             Status = CrmStatusNames.Display(company.Status),
             Owner = company.Owner,
-            Score = (int)Math.Round(score),
+            Score = ScoreMath.Whole(score),
             Temperature = Views.Temperature(rules.TemperatureOf(score)),
             Breakdown = ScoreMath.Reasons(_state.Points, now, rules.HalfLifeMs, int.MaxValue),
             Visitors = _state.Visitors.OrderByDescending(v => v.Value.LastSeen).Select(v => new CompanyVisitorView(

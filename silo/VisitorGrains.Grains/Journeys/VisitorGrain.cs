@@ -80,7 +80,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             Site = _state.Site,
             Visitor = _state.Visitor,
             Stage = StageNames.Display(_state.Stage),
-            Score = (int)Math.Round(score),
+            Score = ScoreMath.Whole(score),
             Temperature = Views.Temperature(rules.TemperatureOf(score)),
             FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.FirstSeen),
             LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.LastSeen),

@@ -89,9 +89,9 @@ public sealed class ApiProcess : IDisposable
 
     public static async Task<ApiProcess> StartAsync(string dataDirectory, string adminKey)
     {
-        var port = Ports.Free();
         var dll = Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Api.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+        // Port 0: the process picks its own and says where it listens, so parallel tests never share one.
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
@@ -103,36 +103,39 @@ public sealed class ApiProcess : IDisposable
         start.Environment["Orleans__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture);
         start.Environment["Orleans__GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            const string marker = "Now listening on: ";
+            if (e.Data?.IndexOf(marker, StringComparison.Ordinal) is >= 0 and var at)
+            {
+                listening.TrySetResult(new Uri(e.Data[(at + marker.Length)..].Trim()));
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The API exited while starting."));
+        process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var address = new Uri($"http://127.0.0.1:{port}");
-        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
+        try
         {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return new ApiProcess(process, address);
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(200);
+            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+            (await http.GetAsync("/healthz")).EnsureSuccessStatusCode();
+            return new ApiProcess(process, address);
         }
+        catch
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
 
-        process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException($"The API did not start (exited: {process.HasExited}).");
+            throw;
+        }
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no deactivation, no checkpoint.</summary>
