@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Grains.Access;
 
 namespace VisitorGrains.Api.Access;
@@ -27,4 +28,24 @@ public static class SiteAccess
 
     public static IResult Forbidden(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
+
+    public const string SiteIdRule = "1–64 characters of a–z, 0–9, '-' and '_'.";
+    public const string VisitorIdRule = "8–64 characters of A–Z, a–z, 0–9, '-' and '_'.";
+
+    public static IResult InvalidSiteId() => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["site"] = [SiteIdRule] });
+
+    /// <summary>
+    /// The gate of every site endpoint: a valid site id, and a user who may read it (sales, marketers) or,
+    /// with <paramref name="configure"/>, change it (marketers). Null when the request may go on.
+    /// </summary>
+    public static IResult? Gate(string site, ClaimsPrincipal user, bool configure = false, string? detail = null)
+    {
+        if (!Identifiers.IsSiteId(site))
+        {
+            return InvalidSiteId();
+        }
+
+        var allowed = configure ? user.CanConfigure(site) : user.CanRead(site);
+        return allowed ? null : Forbidden(detail ?? "Not allowed for this site.");
+    }
 }

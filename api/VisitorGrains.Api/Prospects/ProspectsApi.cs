@@ -32,7 +32,7 @@ public static class ProspectsApi
     private static async Task<IResult> ListCompaniesAsync(string site, string? temperature, HttpContext http,
         IGrainFactory grains, IJournalStore store)
     {
-        if (Check(site, http) is { } fail)
+        if (SiteAccess.Gate(site, http.User) is { } fail)
         {
             return fail;
         }
@@ -54,7 +54,7 @@ public static class ProspectsApi
 
     private static async Task<IResult> GetCompanyAsync(string site, string id, HttpContext http, IGrainFactory grains)
     {
-        if (Check(site, http) is { } fail)
+        if (SiteAccess.Gate(site, http.User) is { } fail)
         {
             return fail;
         }
@@ -72,14 +72,14 @@ public static class ProspectsApi
 
     private static async Task<IResult> GetVisitorAsync(string site, string visitor, HttpContext http, IGrainFactory grains)
     {
-        if (Check(site, http) is { } fail)
+        if (SiteAccess.Gate(site, http.User) is { } fail)
         {
             return fail;
         }
 
         if (!Identifiers.IsVisitorId(visitor))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visitor"] = ["8–64 characters of A–Z, a–z, 0–9, '-' and '_'."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visitor"] = [SiteAccess.VisitorIdRule] });
         }
 
         var view = await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor)).GetAsync();
@@ -91,7 +91,7 @@ public static class ProspectsApi
     /// <summary>Sales accepts a lead (SQL), rejects it back to nurture (with a reason), or moves it on.</summary>
     private static async Task<IResult> MoveAsync(string site, string visitor, StageMoveRequest request, HttpContext http, IGrainFactory grains)
     {
-        if (Check(site, http) is { } fail)
+        if (SiteAccess.Gate(site, http.User) is { } fail)
         {
             return fail;
         }
@@ -104,7 +104,7 @@ public static class ProspectsApi
         var errors = new Dictionary<string, string[]>();
         if (!Identifiers.IsVisitorId(visitor))
         {
-            errors["visitor"] = ["8–64 characters of A–Z, a–z, 0–9, '-' and '_'."];
+            errors["visitor"] = [SiteAccess.VisitorIdRule];
         }
 
         SalesMove? move = request.Action switch
@@ -147,22 +147,12 @@ public static class ProspectsApi
 
     private static async Task<IResult> GetAlertsAsync(string site, long? after, int? limit, HttpContext http, IGrainFactory grains)
     {
-        if (Check(site, http) is { } fail)
+        if (SiteAccess.Gate(site, http.User) is { } fail)
         {
             return fail;
         }
 
         var alerts = await grains.GetGrain<IFeedGrain>(site).AfterAsync(Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, FeedState.Retained));
         return TypedResults.Ok(alerts);
-    }
-
-    private static IResult? Check(string site, HttpContext http)
-    {
-        if (!Identifiers.IsSiteId(site))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["site"] = ["1–64 characters of a–z, 0–9, '-' and '_'."] });
-        }
-
-        return http.User.CanRead(site) ? null : SiteAccess.Forbidden("Not allowed for this site.");
     }
 }

@@ -27,7 +27,7 @@ public static class BacktestApi
 
     private static async Task<IResult> StartAsync(string site, BacktestRequest request, HttpContext http, IGrainFactory grains, TimeProvider time)
     {
-        if (Check(site, http) is { } fail)
+        if (SiteAccess.Gate(site, http.User, configure: true, "Backtests are for the site's marketers.") is { } fail)
         {
             return fail;
         }
@@ -70,7 +70,7 @@ public static class BacktestApi
 
     private static async Task<IResult> GetAsync(string site, string id, HttpContext http, IGrainFactory grains)
     {
-        if (Check(site, http) is { } fail)
+        if (SiteAccess.Gate(site, http.User, configure: true, "Backtests are for the site's marketers.") is { } fail)
         {
             return fail;
         }
@@ -81,15 +81,5 @@ public static class BacktestApi
         return status is null || status.Site != site
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"No backtest '{id}' on '{site}' (results are kept while they are being read).")
             : TypedResults.Ok(status);
-    }
-
-    private static IResult? Check(string site, HttpContext http)
-    {
-        if (!Identifiers.IsSiteId(site))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["site"] = ["1–64 characters of a–z, 0–9, '-' and '_'."] });
-        }
-
-        return http.User.CanConfigure(site) ? null : SiteAccess.Forbidden("Backtests are for the site's marketers.");
     }
 }

@@ -43,7 +43,7 @@ public static class SitesApi
     {
         if (!Identifiers.IsSiteId(site))
         {
-            return BadSiteId();
+            return SiteAccess.InvalidSiteId();
         }
 
         var existing = await grains.GetGrain<ISiteGrain>(site).GetAsync();
@@ -271,15 +271,9 @@ public static class SitesApi
 
     private static async Task<(SiteDefinition? Definition, IResult? Fail)> LoadAsync(string site, HttpContext http, IGrainFactory grains, bool configure)
     {
-        if (!Identifiers.IsSiteId(site))
+        if (SiteAccess.Gate(site, http.User, configure) is { } fail)
         {
-            return (null, BadSiteId());
-        }
-
-        var allowed = configure ? http.User.CanConfigure(site) : http.User.CanRead(site);
-        if (!allowed)
-        {
-            return (null, SiteAccess.Forbidden("Not allowed for this site."));
+            return (null, fail);
         }
 
         var definition = await grains.GetGrain<ISiteGrain>(site).GetAsync();
@@ -287,9 +281,6 @@ public static class SitesApi
             ? (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"There is no site '{site}'."))
             : (definition, null);
     }
-
-    private static IResult BadSiteId() =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["site"] = ["1–64 characters of a–z, 0–9, '-' and '_'."] });
 
     private static SiteResponse ToResponse(SiteDefinition site) =>
         new(site.Id, site.Name, site.Origins, site.CurrentRules.Version, site.Accounts.Count, site.Version);
