@@ -29,8 +29,13 @@ public static class CollectEndpoints
     }
 
     private static async Task<IResult> CollectAsync(HttpContext http, IGrainFactory grains, SiteDirectory sites,
-        TimeProvider time, ILoggerFactory loggers)
+        TimeProvider time, CollectRateLimits limits, ILoggerFactory loggers)
     {
+        if (limits.TryAcquireIp(http.Connection.RemoteIpAddress?.ToString() ?? "") is { } ipWait)
+        {
+            return TooMany(http, ipWait, "Too many requests from this address.");
+        }
+
         if (!IsAcceptedContentType(http.Request.ContentType))
         {
             return Problem(StatusCodes.Status415UnsupportedMediaType, "Send the events as text/plain or application/json.");
@@ -60,6 +65,11 @@ public static class CollectEndpoints
             if (site is null)
             {
                 return Problem(StatusCodes.Status403Forbidden, $"There is no site '{batch.Site}'.");
+            }
+
+            if (limits.TryAcquireSite(batch.Site) is { } siteWait)
+            {
+                return TooMany(http, siteWait, $"The site '{batch.Site}' is sending more than it may.");
             }
 
             var origin = http.Request.Headers.Origin;
@@ -163,4 +173,10 @@ public static class CollectEndpoints
     }
 
     private static IResult Problem(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
+
+    private static IResult TooMany(HttpContext http, int seconds, string detail)
+    {
+        CollectRateLimits.SetRetryAfter(http.Response, seconds);
+        return Problem(StatusCodes.Status429TooManyRequests, detail);
+    }
 }

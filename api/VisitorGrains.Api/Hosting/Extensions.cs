@@ -33,6 +33,9 @@ public static class Extensions
             }
         });
 
+        services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
+        services.AddSingleton<CollectRateLimits>();
+
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         services.AddAuthorization();

@@ -174,4 +174,28 @@ public sealed class CollectToAlertTests
         var versions = await host.Admin.GetFromJsonAsync<JsonElement>("/api/sites/demo/rules/versions");
         Assert.Equal(1, versions.GetArrayLength());
     }
+
+    [Fact]
+    public async Task AFloodFromOneAddress_Gets429WithRetryAfter_WhileOthersGetThrough()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path, new Dictionary<string, string?>
+        {
+            ["RateLimits:PerIpPerSecond"] = "1",
+            ["RateLimits:PerIpBurst"] = "20",
+        });
+
+        var answers = new List<HttpResponseMessage>();
+        for (var i = 0; i < 40; i++)
+        {
+            answers.Add(await host.CollectAsync(Payloads.PageViews("demo", "v_flooding_1", "/"), "192.0.2.66"));
+        }
+
+        var limited = answers.Where(a => a.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.InRange(limited.Count, 10, 20);
+        Assert.All(limited, a => Assert.True(a.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1)));
+        Assert.Equal(HttpStatusCode.Accepted, (await host.CollectAsync(Payloads.PageViews("demo", "v_someone_1", "/"), "192.0.2.67")).StatusCode);
+        var visitor = await host.Admin.GetFromJsonAsync<JsonElement>("/api/sites/demo/visitors/v_flooding_1");
+        Assert.Equal(answers.Count(a => a.StatusCode == HttpStatusCode.Accepted), visitor.GetProperty("pageViews").GetInt32());
+    }
 }

@@ -29,7 +29,7 @@ public sealed class ApiHost : IAsyncDisposable
     /// <summary>A client with the admin key.</summary>
     public HttpClient Admin { get; }
 
-    public static async Task<ApiHost> StartAsync(string dataDirectory)
+    public static async Task<ApiHost> StartAsync(string dataDirectory, IDictionary<string, string?>? settings = null)
     {
         var app = VisitorGrainsApp.Create(["--urls", "http://127.0.0.1:0"], builder =>
         {
@@ -40,6 +40,7 @@ public sealed class ApiHost : IAsyncDisposable
                 ["Orleans:SiloPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Orleans:GatewayPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
+            builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync();
