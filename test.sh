@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of VisitorGrains (C# now; tracker-js and the web UI add theirs here) and ends with
-# one line: "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
+# Runs every test of VisitorGrains, C# and JS, and ends with one line:
+# "N passed, N failed[, N skipped]". Exits non-zero if anything failed (or was skipped).
+# Installs what the tests need and the machine lacks: the tracker's npm packages, Debian's chromium.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -10,24 +11,55 @@ passed=0 failed=0 skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+finish() {
+  local summary="$passed passed, $failed failed"
+  [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+  echo "$summary"
+  [ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ]
+  exit $?
+}
+
+# The tracker first: the API ships its build as /vg.js.
+if ! (cd tracker-js && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent); then
+  echo "tracker-js: npm ci or build failed"
+  failed=$((failed + 1))
+  finish
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser tests"
+  as_root=""
+  [ "$(id -u)" -ne 0 ] && as_root="sudo"
+  $as_root apt-get update -qq && $as_root apt-get install -y -qq chromium >/dev/null
+fi
+
 if ! dotnet build VisitorGrains.sln -c Release -v quiet -nologo; then
   echo "build failed"
-  echo "0 passed, 1 failed"
-  exit 1
+  failed=$((failed + 1))
+  finish
 fi
 
 # C#: unit, grain (in-process Orleans cluster) and end-to-end (Kestrel, SignalR, SQLite, kill -9) tests.
 dotnet test VisitorGrains.sln -c Release --no-build --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+counted=0
 while read -r f p s; do
-  failed=$((failed + f)); passed=$((passed + p)); skipped=$((skipped + s))
+  failed=$((failed + f)); passed=$((passed + p)); skipped=$((skipped + s)); counted=1
 done < <(sed -nE 's/.*(Passed|Failed)!.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \3 \4/p' "$log")
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+if [ "$status" -ne 0 ] && { [ "$counted" -eq 0 ] || [ "$failed" -eq 0 ]; }; then
   # The runner failed without reporting a failed test (a crashed test host): count it.
   failed=$((failed + 1))
 fi
 
-summary="$passed passed, $failed failed"
-[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
-echo "$summary"
-[ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ]
+# JS: the tracker's unit tests and its browser tests (Chromium against the real API process).
+node --test tracker-js/test/ 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+js_pass=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -1)
+js_fail=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -1)
+js_skip=$(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$log" | tail -1)
+passed=$((passed + ${js_pass:-0})); failed=$((failed + ${js_fail:-0})); skipped=$((skipped + ${js_skip:-0}))
+if [ "$status" -ne 0 ] && [ "${js_fail:-0}" -eq 0 ]; then
+  failed=$((failed + 1))
+fi
+
+finish

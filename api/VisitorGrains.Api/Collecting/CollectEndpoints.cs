@@ -31,6 +31,13 @@ public static class CollectEndpoints
     private static async Task<IResult> CollectAsync(HttpContext http, IGrainFactory grains, SiteDirectory sites,
         TimeProvider time, CollectRateLimits limits, ILoggerFactory loggers)
     {
+        // Browsers may read the answer (a 400's problems, a 429's Retry-After) unless the origin is refused.
+        var origin = http.Request.Headers.Origin;
+        if (!StringValues.IsNullOrEmpty(origin))
+        {
+            AllowOrigin(http.Response, origin.ToString());
+        }
+
         if (limits.TryAcquireIp(http.Connection.RemoteIpAddress?.ToString() ?? "") is { } ipWait)
         {
             return TooMany(http, ipWait, "Too many requests from this address.");
@@ -72,15 +79,11 @@ public static class CollectEndpoints
                 return TooMany(http, siteWait, $"The site '{batch.Site}' is sending more than it may.");
             }
 
-            var origin = http.Request.Headers.Origin;
-            if (!StringValues.IsNullOrEmpty(origin))
+            if (!StringValues.IsNullOrEmpty(origin) && !site.Origins.Allows(origin.ToString()))
             {
-                if (!site.Origins.Allows(origin.ToString()))
-                {
-                    return Problem(StatusCodes.Status403Forbidden, $"The site '{batch.Site}' does not allow the origin {origin}.");
-                }
-
-                AllowOrigin(http.Response, origin.ToString());
+                http.Response.Headers.Remove(HeaderNames.AccessControlAllowOrigin);
+                http.Response.Headers.Remove(HeaderNames.AccessControlAllowCredentials);
+                return Problem(StatusCodes.Status403Forbidden, $"The site '{batch.Site}' does not allow the origin {origin}.");
             }
 
             var identification = site.Accounts.Identify(http.Connection.RemoteIpAddress);

@@ -7,6 +7,7 @@ using VisitorGrains.Api.Collecting;
 using VisitorGrains.Api.Live;
 using VisitorGrains.Api.Prospects;
 using VisitorGrains.Api.Sites;
+using VisitorGrains.Api.Tracker;
 using VisitorGrains.Domain;
 using VisitorGrains.Grains.Hosting;
 
@@ -43,6 +44,7 @@ public static class Extensions
 
         services.AddSignalR().AddJsonProtocol(options => DomainJson.Configure(options.PayloadSerializerOptions));
         services.AddSingleton<LiveFeed>();
+        services.AddSingleton<TrackerScript>();
         services.AddHostedService<NotifierSubscription>();
         return services;
     }
@@ -58,6 +60,7 @@ public static class Extensions
         app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
         app.MapOpenApi().AllowAnonymous();
         app.MapCollect();
+        app.MapTracker();
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapKeysApi();
         api.MapSitesApi();

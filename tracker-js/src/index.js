@@ -1,0 +1,104 @@
+// vg.js: <script async src="https://HOST/vg.js" data-site="SITE"></script>
+// Optional attributes: data-api (collect endpoint), data-hash (hash routing), data-consent="required",
+// data-respect-dnt, data-allow-local, data-allow-automation.
+import { visitorId, sessionId, randomId, forget } from './ids.js';
+import { localStore, cookieJar } from './storage.js';
+import { isBlocked } from './privacy.js';
+import { campaign, pageUrl } from './page.js';
+import { createTransport } from './transport.js';
+import { createEngagement } from './engagement.js';
+
+((w, d) => {
+  if (w.__vg) return; // loaded twice: the first copy does the work
+  w.__vg = 1;
+
+  const script = d.currentScript; // set while a classic script (async too) first runs
+  const attr = (name) => script.getAttribute('data-' + name);
+  const flag = (name) => attr(name) !== null && attr(name) !== 'false';
+  const site = attr('site');
+  const endpoint = attr('api') || new URL('/collect', script.src).href;
+  const store = localStore(w);
+  const cookies = cookieJar(d);
+
+  // Consent mode: until the visitor consents, nothing is sent and nothing is stored.
+  let consented = attr('consent') !== 'required' || store._get('vg_consent') == 1;
+  let visitor;
+  let lastUrl;
+  let firstTouch = campaign(w.location.href);
+
+  const blocked = () => !consented || isBlocked(w, store._get('vg_optout') == 1, flag);
+  const transport = createTransport(endpoint, () => ({ site, visitor, session: sessionId(store, Date.now()) }), store, w);
+  const takeEngagement = createEngagement(w, d);
+
+  const event = (type, fields) => ({ id: randomId('e_'), type, ts: Date.now(), ...fields });
+
+  function send(events, leaving) {
+    if (blocked()) return;
+    visitor = visitor || visitorId(store, cookies);
+    transport._send(events, leaving);
+  }
+
+  function flushEngagement(leaving) {
+    const taken = takeEngagement();
+    if (lastUrl && taken.engagedMs >= 1000) send([event('engagement', { url: lastUrl, ...taken })], leaving);
+  }
+
+  function page(force) {
+    if (d.prerendering) return; // counted when shown (prerenderingchange)
+    const url = pageUrl(w.location.href, flag('hash'));
+    if (url === lastUrl && !force) return;
+    flushEngagement();
+    send([event('pageview', {
+      url,
+      referrer: lastUrl || d.referrer,
+      title: d.title,
+      screen: screen.width + 'x' + screen.height,
+      language: navigator.language,
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      campaign: firstTouch,
+    })]);
+    lastUrl = url;
+    firstTouch = undefined;
+  }
+
+  const api = {
+    page: () => page(1),
+    track: (name, props) => send([event('event', { name: (name + '').slice(0, 100), url: lastUrl, props })]),
+    identify: (email, traits) => send([event('identify', { email: email + '', traits })]),
+    consent(granted) {
+      consented = granted;
+      if (granted) store._set('vg_consent', 1), page(1);
+      else store._remove('vg_consent'), api.optout(1);
+    },
+    /** Withdraws: forgets the ids; persistent unless it only follows a withdrawn consent. */
+    optout(keepAsking) {
+      if (!keepAsking) store._set('vg_optout', 1);
+      forget(store, cookies);
+      visitor = 0;
+    },
+  };
+
+  const call = ([name, ...args]) => api[name] && api[name](...args);
+
+  // Calls made before the script loaded, through the inline stub:
+  // window.vg=window.vg||function(){(vg.q=vg.q||[]).push(arguments)}
+  const early = (w.vg && w.vg.q) || [];
+  w.vg = (...args) => call(args);
+
+  for (const method of ['pushState', 'replaceState']) {
+    const original = history[method];
+    history[method] = function () {
+      original.apply(this, arguments);
+      page();
+    };
+  }
+  w.addEventListener('popstate', () => page()); // also on hash changes
+  w.addEventListener('pageshow', (e) => e.persisted && page(1));
+  d.addEventListener('prerenderingchange', () => page());
+  d.addEventListener('visibilitychange', () => d.hidden && flushEngagement(1));
+  w.addEventListener('pagehide', () => flushEngagement(1));
+
+  page();
+  for (const args of early) call([...args]);
+  if (!blocked()) transport._resend();
+})(window, document);
