@@ -219,6 +219,30 @@ test('a hidden tab sends its engaged time by beacon', async () => {
   await page.close();
 });
 
+test('an identify made offline is delivered once, from the next page, when back online', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(fixture('offline'));
+  await page.waitForFunction(() => localStorage.getItem('vg_vid'));
+  const id = await visitor(page);
+  await recorded(id, (v) => v.pageViews === 1);
+
+  await context.setOffline(true);
+  await page.evaluate(() => vg('identify', 'anna.berg@volvocars.com', { title: 'CFO' }));
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem('vg_q') || '[]').length === 1);
+  await context.setOffline(false);
+  await page.goto(fixture('offline-next'));
+
+  const view = await recorded(id, (v) => v.email === 'anna.berg@volvocars.com' && v.pageViews === 2);
+  assert.equal(view.email, 'anna.berg@volvocars.com');
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem('vg_q') || '[]').length === 0);
+  await page.waitForTimeout(500);
+  const after = await recorded(id, () => true);
+  assert.equal(after.journey.filter((j) => j.type === 'identify').length, 1, 'delivered once');
+  assert.equal(after.pageViews, 2);
+  await context.close();
+});
+
 test('the API serves the snippet with cache headers and a versioned name', async () => {
   const plain = await fetch(`${apiUrl}/vg.js`);
   assert.equal(plain.status, 200);
