@@ -11,7 +11,7 @@ await build({
   bundle: true,
   minify: true,
   format: 'iife',
-  target: ['es2020'],
+  target: ['es2021'],
   outfile: 'dist/vg.js',
   legalComments: 'none',
   // Internal property names start with '_' and are shortened; the wire format's names are kept.

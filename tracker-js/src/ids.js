@@ -29,7 +29,7 @@ export function sessionId(store, now) {
 }
 
 export function forget(store, cookies) {
-  store._remove(VISITOR_KEY);
-  store._remove(SESSION_KEY);
+  store._set(VISITOR_KEY, '');
+  store._set(SESSION_KEY, '');
   cookies._set(VISITOR_KEY, '', -1);
 }

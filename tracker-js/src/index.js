@@ -1,6 +1,6 @@
 // vg.js: <script async src="https://HOST/vg.js" data-site="SITE"></script>
 // Optional attributes: data-api (collect endpoint), data-hash (hash routing), data-consent="required",
-// data-respect-dnt, data-allow-local, data-allow-automation.
+// data-respect-dnt, data-heartbeat (seconds), data-allow-local, data-allow-automation.
 import { visitorId, sessionId, randomId, forget } from './ids.js';
 import { localStore, cookieJar } from './storage.js';
 import { isBlocked } from './privacy.js';
@@ -68,7 +68,7 @@ import { createEngagement } from './engagement.js';
     consent(granted) {
       consented = granted;
       if (granted) store._set('vg_consent', 1), page(1);
-      else store._remove('vg_consent'), api.optout(1);
+      else store._set('vg_consent', ''), api.optout(1);
     },
     /** Withdraws: forgets the ids; persistent unless it only follows a withdrawn consent. */
     optout(keepAsking) {
@@ -97,6 +97,8 @@ import { createEngagement } from './engagement.js';
   d.addEventListener('prerenderingchange', () => page());
   d.addEventListener('visibilitychange', () => d.hidden && flushEngagement(1));
   w.addEventListener('pagehide', () => flushEngagement(1));
+  // "On the site now": engaged time sent every few seconds while the page is visible.
+  if (attr('heartbeat') > 0) setInterval(() => d.hidden || flushEngagement(), attr('heartbeat') * 1e3);
 
   page();
   for (const args of early) call([...args]);

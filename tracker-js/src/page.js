@@ -5,11 +5,7 @@ const CAMPAIGN = 'utm_source utm_medium utm_campaign utm_term utm_content gclid 
 /** Campaign parameters and click ids of a URL, or undefined when it has none. */
 export function campaign(url) {
   let found;
-  const params = new URL(url).searchParams;
-  for (const key of CAMPAIGN) {
-    const value = params.get(key);
-    if (value) (found = found || {})[key] = value.slice(0, 200);
-  }
+  for (const [key, value] of new URL(url).searchParams) if (CAMPAIGN.includes(key)) (found ||= {})[key] = value.slice(0, 200);
   return found;
 }
 

@@ -11,8 +11,8 @@ export function localStore(w) {
   };
   return {
     _get: (k) => use((s) => s.getItem(k)),
+    // Forgetting is writing an empty value: every reader takes '' as absent.
     _set: (k, v) => use((s) => s.setItem(k, v)),
-    _remove: (k) => use((s) => s.removeItem(k)),
   };
 }
 
@@ -20,7 +20,8 @@ export function cookieJar(d) {
   return {
     _get: (name) => (d.cookie.match('(^|; )' + name + '=([^;]*)') || [])[2],
     _set(name, value, seconds) {
-      d.cookie = name + '=' + value + ';max-age=' + seconds + ';path=/;samesite=lax' + (d.location.protocol === 'https:' ? ';secure' : '');
+      // Secure: sent over https only (browsers also accept it on localhost).
+      d.cookie = name + '=' + value + ';max-age=' + seconds + ';path=/;secure'; // SameSite=Lax is the browsers' default
     },
   };
 }

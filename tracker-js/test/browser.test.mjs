@@ -219,6 +219,18 @@ test('a hidden tab sends its engaged time by beacon', async () => {
   await page.close();
 });
 
+test('with a heartbeat, a visible page reports its engaged time while it stays open', async () => {
+  const page = await browser.newPage();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
+  await page.goto(fixture('heartbeat', { attributes: 'data-heartbeat="1"' }));
+  await page.waitForFunction(() => localStorage.getItem('vg_vid'));
+  const view = await recorded(await visitor(page), (v) => v.events >= 3);
+  assert.ok(view.events >= 3, `a page view and heartbeats, got ${view.events} events`);
+  assert.equal(view.pageViews, 1);
+  await page.close();
+});
+
 test('an identify made offline is delivered once, from the next page, when back online', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
