@@ -110,6 +110,8 @@ before(async () => {
   await startPages();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
+    // Playwright turns the back/forward cache off by default; the tracker must count restored pages.
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
@@ -253,6 +255,47 @@ test('an identify made offline is delivered once, from the next page, when back 
   assert.equal(after.journey.filter((j) => j.type === 'identify').length, 1, 'delivered once');
   assert.equal(after.pageViews, 2);
   await context.close();
+});
+
+test('autocapture, opted in by attribute, sends forms (names, never values), downloads, outbound links and marked elements', async () => {
+  const page = await browser.newPage();
+  const bodies = [];
+  page.on('request', (r) => { if (r.url().endsWith('/collect')) bodies.push(r.postData()); });
+  const body = `
+    <form id="demo-form" onsubmit="event.preventDefault()"><input name="company" value="Volvo Cars"><input type="email" name="work_email" value="anna.berg@volvocars.com"><button id="send">Send</button></form>
+    <a id="pdf" href="/files/brochure.pdf" onclick="event.preventDefault()">Brochure</a>
+    <a id="out" href="https://partner.example/page" onclick="event.preventDefault()">Partner</a>
+    <button id="marked" data-vg-event="pricing_calculator" data-vg-prop-plan="pro">Calculate</button>`;
+  const auto = `<script async src="${apiUrl}/vg.auto.js" data-forms data-outbound data-downloads></script>`;
+  await page.goto(fixture('auto', { extra: auto, body }));
+  await page.waitForFunction(() => localStorage.getItem('vg_vid') && window.__vgAuto);
+  for (const id of ['#send', '#pdf', '#out', '#marked']) await page.click(id);
+
+  const view = await recorded(await visitor(page), (v) => v.journey.filter((j) => j.type === 'event').length >= 4);
+  assert.deepEqual(view.journey.filter((j) => j.type === 'event').map((j) => j.name),
+    ['form_submitted', 'file_download', 'outbound_link', 'pricing_calculator']);
+  const sent = bodies.join('\n');
+  assert.match(sent, /"fields":\["company","work_email"\]/);
+  assert.doesNotMatch(sent, /Volvo Cars|anna\.berg/, 'no field values without the email opt-in');
+  assert.match(sent, /"plan":"pro"/);
+  assert.equal(view.email, null);
+  await page.close();
+});
+
+test('a page restored from the back/forward cache counts again', async () => {
+  const page = await browser.newPage();
+  const mark = '<script>addEventListener("pageshow", (e) => { if (e.persisted) window.restored = true; })</script>';
+  await page.goto(fixture('bf-a', { extra: mark }));
+  await page.waitForFunction(() => localStorage.getItem('vg_vid'));
+  const id = await visitor(page);
+  await recorded(id, (v) => v.pageViews === 1);
+  await page.goto(fixture('bf-b'));
+  await recorded(id, (v) => v.pageViews === 2);
+  await page.goBack({ waitUntil: 'commit' }); // a restored page fires pageshow, not load
+  await page.waitForFunction(() => window.restored === true, null, { timeout: 5000 });
+  const view = await recorded(id, (v) => v.pageViews === 3);
+  assert.deepEqual(view.journey.map((j) => j.path), ['/bf-a', '/bf-b', '/bf-a']);
+  await page.close();
 });
 
 test('the API serves the snippet with cache headers and a versioned name', async () => {

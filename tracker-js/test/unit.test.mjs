@@ -13,10 +13,12 @@ function memory() {
   return { _get: (k) => m.get(k) ?? null, _set: (k, v) => m.set(k, String(v)), _remove: (k) => m.delete(k), map: m };
 }
 
-test('the built core is at most 2048 bytes gzipped', () => {
-  const size = gzipSync(readFileSync(new URL('../dist/vg.js', import.meta.url)), { level: 9 }).length;
-  assert.ok(size <= 2048, `vg.js is ${size} bytes gzipped`);
-});
+for (const [file, limit] of [['vg.js', 2048], ['vg.auto.js', 1024]]) {
+  test(`the built ${file} is at most ${limit} bytes gzipped`, () => {
+    const size = gzipSync(readFileSync(new URL(`../dist/${file}`, import.meta.url)), { level: 9 }).length;
+    assert.ok(size <= limit, `${file} is ${size} bytes gzipped`);
+  });
+}
 
 test('a visitor keeps its id, from storage or from the cookie copy', () => {
   const store = memory();

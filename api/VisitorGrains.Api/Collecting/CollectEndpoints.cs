@@ -15,6 +15,7 @@ namespace VisitorGrains.Api.Collecting;
 public static class CollectEndpoints
 {
     public const int MaxBodyBytes = 64 * 1024;
+    public const string VisitorCookie = "vg_vid";
 
     public static IEndpointRouteBuilder MapCollect(this IEndpointRouteBuilder app)
     {
@@ -99,6 +100,16 @@ public static class CollectEndpoints
                 return Problem(StatusCodes.Status503ServiceUnavailable, "The events could not be stored; send them again.");
             }
 
+            // The visitor id again, as a cookie set by the server: where /collect is served from the site's own
+            // domain, browsers that cap cookies written by scripts keep this one (the tracker reads it back).
+            http.Response.Cookies.Append(VisitorCookie, batch.Visitor, new CookieOptions
+            {
+                MaxAge = TimeSpan.FromDays(400),
+                Path = "/",
+                SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax,
+                Secure = http.Request.IsHttps,
+                IsEssential = true,
+            });
             return TypedResults.Accepted((string?)null);
         }
         finally

@@ -44,7 +44,7 @@ public static class Extensions
 
         services.AddSignalR().AddJsonProtocol(options => DomainJson.Configure(options.PayloadSerializerOptions));
         services.AddSingleton<LiveFeed>();
-        services.AddSingleton<TrackerScript>();
+        services.AddSingleton<TrackerScripts>();
         services.AddHostedService<NotifierSubscription>();
         return services;
     }

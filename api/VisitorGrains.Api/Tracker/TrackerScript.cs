@@ -5,56 +5,46 @@ using Microsoft.Net.Http.Headers;
 namespace VisitorGrains.Api.Tracker;
 
 /// <summary>
-/// Serves the snippet: <c>/vg.js</c> (cached for an hour, revalidated by ETag) and
-/// <c>/vg.{version}.js</c> (the same bytes under a content-addressed name, cached for a year). The file
-/// is read and gzipped once at start-up.
+/// Serves the snippet's files (<c>vg.js</c>, <c>vg.auto.js</c>): under their plain names, cached for an
+/// hour and revalidated by ETag, and under a content-addressed name (<c>vg.{version}.js</c>), cached for a
+/// year. Each file is read and gzipped once at start-up.
 /// </summary>
-public sealed class TrackerScript
+public sealed class TrackerScripts
 {
-    private readonly byte[]? _plain;
-    private readonly byte[]? _gzip;
+    private readonly Dictionary<string, Script> _scripts = new(StringComparer.Ordinal);
 
-    public TrackerScript()
+    public TrackerScripts()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "tracker", "vg.js");
-        if (!File.Exists(path))
+        var directory = Path.Combine(AppContext.BaseDirectory, "tracker");
+        foreach (var name in new[] { "vg", "vg.auto" })
         {
-            return;
+            var path = Path.Combine(directory, name + ".js");
+            if (File.Exists(path))
+            {
+                _scripts[name] = Script.Load(path);
+            }
         }
-
-        _plain = File.ReadAllBytes(path);
-        Version = Convert.ToHexStringLower(SHA256.HashData(_plain))[..12];
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true))
-        {
-            gzip.Write(_plain);
-        }
-
-        _gzip = buffer.ToArray();
     }
 
-    /// <summary>A short hash of the script: changes whenever the script does.</summary>
-    public string? Version { get; }
-
-    public IResult Serve(HttpContext http, string? version)
+    public IResult Serve(HttpContext http, string name, string? version)
     {
-        if (_plain is null)
+        if (!_scripts.TryGetValue(name, out var script))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
                 detail: "The tracker is not built: run 'npm ci && npm run build' in tracker-js, then build the API.");
         }
 
-        if (version is not null && version != Version)
+        if (version is not null && version != script.Version)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"This server serves vg.{Version}.js.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"This server serves {name}.{script.Version}.js.");
         }
 
         var headers = http.Response.Headers;
         headers.CacheControl = version is null ? "public, max-age=3600" : "public, max-age=31536000, immutable";
-        headers.ETag = $"\"{Version}\"";
+        headers.ETag = $"\"{script.Version}\"";
         headers.Vary = HeaderNames.AcceptEncoding;
         headers.AccessControlAllowOrigin = "*";
-        if (http.Request.Headers.IfNoneMatch.ToString().Contains(Version!, StringComparison.Ordinal))
+        if (http.Request.Headers.IfNoneMatch.ToString().Contains(script.Version, StringComparison.Ordinal))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
@@ -62,10 +52,25 @@ public sealed class TrackerScript
         if (http.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
         {
             headers.ContentEncoding = "gzip";
-            return TypedResults.Bytes(_gzip!, "text/javascript; charset=utf-8");
+            return TypedResults.Bytes(script.Gzip, "text/javascript; charset=utf-8");
         }
 
-        return TypedResults.Bytes(_plain, "text/javascript; charset=utf-8");
+        return TypedResults.Bytes(script.Plain, "text/javascript; charset=utf-8");
+    }
+
+    private sealed record Script(byte[] Plain, byte[] Gzip, string Version)
+    {
+        public static Script Load(string path)
+        {
+            var plain = File.ReadAllBytes(path);
+            using var buffer = new MemoryStream();
+            using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true))
+            {
+                gzip.Write(plain);
+            }
+
+            return new Script(plain, buffer.ToArray(), Convert.ToHexStringLower(SHA256.HashData(plain))[..12]);
+        }
     }
 }
 
@@ -73,9 +78,15 @@ public static class TrackerEndpoints
 {
     public static IEndpointRouteBuilder MapTracker(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/vg.js", (HttpContext http, TrackerScript script) => script.Serve(http, null)).AllowAnonymous();
-        app.MapGet("/vg.{version:regex(^[0-9a-f]{{12}}$)}.js", (string version, HttpContext http, TrackerScript script) => script.Serve(http, version))
-            .AllowAnonymous();
+        foreach (var name in new[] { "vg", "vg.auto" })
+        {
+            app.MapGet($"/{name}.js", (HttpContext http, TrackerScripts scripts) => scripts.Serve(http, name, null))
+                .AllowAnonymous().ExcludeFromDescription();
+            app.MapGet($"/{name}.{{version:regex(^[0-9a-f]{{{{12}}}}$)}}.js",
+                    (string version, HttpContext http, TrackerScripts scripts) => scripts.Serve(http, name, version))
+                .AllowAnonymous().ExcludeFromDescription();
+        }
+
         return app;
     }
 }
