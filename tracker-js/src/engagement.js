@@ -16,9 +16,9 @@ export function createEngagement(w, d) {
     scroll = Math.max(scroll, Math.min(100, Math.round(((w.scrollY + w.innerHeight) / d.documentElement.scrollHeight) * 100)));
   }
 
+  // Visibility changes are seen through the caller, which takes what was engaged at each of them.
   w.addEventListener('focus', tick);
   w.addEventListener('blur', tick);
-  d.addEventListener('visibilitychange', tick);
   w.addEventListener('scroll', scrolled, { passive: true });
   tick();
   scrolled();

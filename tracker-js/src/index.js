@@ -1,5 +1,5 @@
 // vg.js: <script async src="https://HOST/vg.js" data-site="SITE"></script>
-// Optional attributes: data-api (collect endpoint), data-hash (hash routing), data-consent="required",
+// Optional attributes: data-api (collect endpoint), data-hash (hash routing), data-consent="required" or "cookieless",
 // data-respect-dnt, data-heartbeat (seconds), data-allow-local, data-allow-automation.
 import { visitorId, sessionId, randomId, forget } from './ids.js';
 import { localStore, cookieJar } from './storage.js';
@@ -14,28 +14,30 @@ import { createEngagement } from './engagement.js';
 
   const script = d.currentScript; // set while a classic script (async too) first runs
   const attr = (name) => script.getAttribute('data-' + name);
-  const flag = (name) => attr(name) !== null && attr(name) !== 'false';
+  const flag = (name) => script.hasAttribute('data-' + name); // present means on
   const site = attr('site');
   const endpoint = attr('api') || new URL('/collect', script.src).href;
   const store = localStore(w);
   const cookies = cookieJar(d);
 
-  // Consent mode: until the visitor consents, nothing is sent and nothing is stored.
-  let consented = attr('consent') !== 'required' || store._get('vg_consent') == 1;
+  // Consent modes: until the visitor consents nothing is stored, and events are sent either not at all
+  // ("required") or with an id that lives as long as the page ("cookieless").
+  const mode = attr('consent');
+  let consented = !mode || store._get('vg_consent') == 1;
   let visitor;
   let lastUrl;
   let firstTouch = campaign(w.location.href);
 
-  const blocked = () => !consented || isBlocked(w, store._get('vg_optout') == 1, flag);
-  const transport = createTransport(endpoint, () => ({ site, visitor, session: sessionId(store, Date.now()) }), store, w);
+  const blocked = () => (!consented && mode != 'cookieless') || isBlocked(w, store._get('vg_optout') == 1, flag);
+  const transport = createTransport(endpoint, () => ({ site, visitor, session: consented ? sessionId(store, Date.now()) : visitor }), store, w);
   const takeEngagement = createEngagement(w, d);
 
   const event = (type, fields) => ({ id: randomId('e_'), type, ts: Date.now(), ...fields });
 
   function send(events, leaving) {
     if (blocked()) return;
-    visitor = visitor || visitorId(store, cookies);
-    transport._send(events, leaving);
+    visitor = visitor || (consented ? visitorId(store, cookies) : randomId('v_'));
+    transport._send(events, leaving, consented);
   }
 
   function flushEngagement(leaving) {
@@ -64,9 +66,10 @@ import { createEngagement } from './engagement.js';
   const api = {
     page: () => page(1),
     track: (name, props) => send([event('event', { name: (name + '').slice(0, 100), url: lastUrl, props })]),
-    identify: (email, traits) => send([event('identify', { email: email + '', traits })]),
+    identify: (email, traits) => consented && send([event('identify', { email: email + '', traits })]),
     consent(granted) {
       consented = granted;
+      visitor = 0;
       if (granted) store._set('vg_consent', 1), page(1);
       else store._set('vg_consent', ''), api.optout(1);
     },
@@ -82,7 +85,7 @@ import { createEngagement } from './engagement.js';
 
   // Calls made before the script loaded, through the inline stub:
   // window.vg=window.vg||function(){(vg.q=vg.q||[]).push(arguments)}
-  const early = (w.vg && w.vg.q) || [];
+  const early = w.vg?.q || [];
   w.vg = (...args) => call(args);
 
   for (const method of ['pushState', 'replaceState']) {
@@ -95,7 +98,7 @@ import { createEngagement } from './engagement.js';
   w.addEventListener('popstate', () => page()); // also on hash changes
   w.addEventListener('pageshow', (e) => e.persisted && page(1));
   d.addEventListener('prerenderingchange', () => page());
-  d.addEventListener('visibilitychange', () => d.hidden && flushEngagement(1));
+  d.addEventListener('visibilitychange', () => flushEngagement(d.hidden));
   w.addEventListener('pagehide', () => flushEngagement(1));
   // "On the site now": engaged time sent every few seconds while the page is visible.
   if (attr('heartbeat') > 0) setInterval(() => d.hidden || flushEngagement(), attr('heartbeat') * 1e3);

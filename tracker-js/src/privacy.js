@@ -7,10 +7,10 @@
  */
 export function isBlocked(w, optedOut, allows) {
   const n = w.navigator;
-  const l = w.location;
   return optedOut
     || n.globalPrivacyControl
     || (allows('respect-dnt') && n.doNotTrack == 1)
     || (n.webdriver && !allows('allow-automation'))
-    || ((l.protocol === 'file:' || /^(localhost|127\.|\[::1)/.test(l.hostname)) && !allows('allow-local'));
+    // A local page: localhost, loopback, or no host at all (file:).
+    || (/^(localhost|127\.|\[::1|$)/.test(w.location.hostname) && !allows('allow-local'));
 }

@@ -16,17 +16,18 @@ export function createTransport(endpoint, envelope, store, w) {
       .then((r) => {
         if (r.status > 428) return retry(); // 429 and 5xx are worth another try; other answers are final
         const sent = events.map((e) => e.id);
+        const kept = pending.length;
         pending = pending.filter((e) => !sent.includes(e.id));
-        save();
+        if (pending.length < kept) save(); // nothing is written unless something was kept
       }, retry);
   }
 
   return {
-    /** Sends now, or by beacon when the page is going away; identify and form events are kept until delivered. */
-    _send(events, leaving) {
-      for (const e of events) if (e.type === 'identify' || e.name === 'form_submitted') pending.push(e), save();
+    /** Sends now, or by beacon when the page is going away; identify and form events are kept until delivered (when storing is allowed). */
+    _send(events, leaving, keep) {
+      for (const e of events) if (keep && (e.type === 'identify' || e.name === 'form_submitted')) pending.push(e), save();
       // Batches stay small (one page's events, at most 50 kept ones): far below the 64 KiB keepalive quota.
-      if (!(leaving && w.navigator.sendBeacon && w.navigator.sendBeacon(endpoint, body(events)))) post(events, 0);
+      if (!(leaving && w.navigator.sendBeacon?.(endpoint, body(events)))) post(events, 0);
     },
     /** Sends again what an earlier page left undelivered (event ids make repeats harmless). */
     _resend() {

@@ -191,6 +191,27 @@ test('in consent mode nothing is sent or stored until the visitor consents', asy
   await page.close();
 });
 
+test('in cookieless consent mode page views are sent with an id that is never stored', async () => {
+  const page = await browser.newPage();
+  const bodies = [];
+  page.on('request', (r) => { if (r.url().endsWith('/collect')) bodies.push(JSON.parse(r.postData())); });
+  await page.goto(fixture('cookieless', { attributes: 'data-consent="cookieless"' }));
+  await page.waitForFunction(() => window.__vg === 1);
+  await page.evaluate(() => vg('identify', 'anna.berg@volvocars.com'));
+  await page.waitForTimeout(500);
+
+  assert.equal(bodies.length, 1, 'the page view only: no identify without consent');
+  const ephemeral = bodies[0].visitor;
+  assert.match(ephemeral, /^v_/);
+  assert.deepEqual(await page.evaluate(() => [Object.keys(localStorage), document.cookie]), [[], ''], 'nothing stored');
+  assert.equal((await recorded(ephemeral, (v) => v.pageViews === 1)).pageViews, 1);
+
+  await page.evaluate(() => vg('consent', true));
+  await page.waitForFunction(() => localStorage.getItem('vg_vid'));
+  assert.notEqual(await visitor(page), ephemeral, 'consent starts a lasting id');
+  await page.close();
+});
+
 test('calls made before the script loaded are kept by the inline stub', async () => {
   const page = await browser.newPage();
   const stub = '<script>window.vg=window.vg||function(){(vg.q=vg.q||[]).push(arguments)};vg("track","demo_requested",{"plan":"pro"})</script>';

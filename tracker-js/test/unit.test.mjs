@@ -79,7 +79,7 @@ test('identify events are kept until delivered, and sent again after a failure',
     },
   };
   const transport = createTransport('https://api/collect', () => ({ site: 'demo', visitor: 'v_12345678', session: 's_1' }), store, w);
-  transport._send([{ id: 'e_1', type: 'identify', email: 'a@b.se' }]);
+  transport._send([{ id: 'e_1', type: 'identify', email: 'a@b.se' }], false, true);
   await new Promise((r) => setImmediate(r));
   assert.equal(JSON.parse(store._get('vg_q')).length, 1, 'kept while undelivered');
   assert.equal(timers.length, 1, 'a retry is scheduled');
