@@ -5,7 +5,10 @@ namespace VisitorGrains.Domain.Scoring;
 /// <summary>One page rule compiled: an exact path, a prefix, or a regex (globs become regexes).</summary>
 internal sealed class PageMatcher
 {
-    private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(20);
+    // NonBacktracking regexes match in time linear in the path (at most 2048 characters), so no match
+    // timeout is needed; a timeout would only drop signals on a busy machine (first matches build the
+    // automaton lazily).
+    private const RegexOptions Options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
 
     private readonly string? _prefix;
     private readonly Regex? _regex;
@@ -40,7 +43,7 @@ internal sealed class PageMatcher
             try
             {
                 var pattern = match[3..];
-                var regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexTimeout);
+                var regex = new Regex(pattern, Options);
                 return (new PageMatcher(rule, null, null, regex, LiteralStart(pattern)), null);
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
@@ -69,7 +72,7 @@ internal sealed class PageMatcher
         var glob = "^" + Regex.Escape(match).Replace(@"\*\*", ".*", StringComparison.Ordinal)
             .Replace(@"\*", "[^/]*", StringComparison.Ordinal).Replace(@"\?", "[^/]", StringComparison.Ordinal) + "/?$";
         return (new PageMatcher(rule, null, null,
-            new Regex(glob, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking), match[..wildcard]), null);
+            new Regex(glob, Options), match[..wildcard]), null);
     }
 
     public bool TryMatch(string path, out string? product)
@@ -85,25 +88,18 @@ internal sealed class PageMatcher
             return path.StartsWith(_prefix, StringComparison.OrdinalIgnoreCase);
         }
 
-        try
-        {
-            var m = _regex!.Match(path);
-            if (!m.Success)
-            {
-                return false;
-            }
-
-            if (m.Groups.TryGetValue("product", out var group) && group.Success)
-            {
-                product = group.Value.ToLowerInvariant();
-            }
-
-            return true;
-        }
-        catch (RegexMatchTimeoutException)
+        var m = _regex!.Match(path);
+        if (!m.Success)
         {
             return false;
         }
+
+        if (m.Groups.TryGetValue("product", out var group) && group.Success)
+        {
+            product = group.Value.ToLowerInvariant();
+        }
+
+        return true;
     }
 
     public static string Trim(string path) => path.Length > 1 && path[^1] == '/' ? path[..^1] : path;
