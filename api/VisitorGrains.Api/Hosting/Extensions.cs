@@ -63,6 +63,7 @@ public static class Extensions
         app.MapTracker();
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapKeysApi();
+        api.MapUsersApi();
         api.MapSitesApi();
         api.MapBacktestApi();
         api.MapProspectsApi();

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using VisitorGrains.Api.Access;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Feed;
@@ -8,7 +11,6 @@ using VisitorGrains.Grains.Storage;
 
 namespace VisitorGrains.Api.Prospects;
 
-public sealed record CompanyDetail(CompanyView Company, IReadOnlyList<VisitorView> Visitors);
 
 public sealed record StageMoveRequest(string? Action, string? Reason);
 
@@ -52,7 +54,8 @@ public static class ProspectsApi
             .ToList());
     }
 
-    private static async Task<IResult> GetCompanyAsync(string site, string id, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> GetCompanyAsync(string site, string id, HttpContext http, IGrainFactory grains,
+        IOptions<JsonOptions> json)
     {
         if (SiteAccess.Gate(site, http.User) is { } fail)
         {
@@ -67,7 +70,10 @@ public static class ProspectsApi
 
         var journeys = await Task.WhenAll(company.Visitors.Take(MaxJourneysPerCompany)
             .Select(v => grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, v.Visitor)).GetAsync()));
-        return TypedResults.Ok(new CompanyDetail(company, journeys.OfType<VisitorView>().ToList()));
+        // The company as the list shows it, with each visitor in full: stage, score and journey.
+        var detail = JsonSerializer.SerializeToNode(company, json.Value.SerializerOptions)!.AsObject();
+        detail["visitors"] = JsonSerializer.SerializeToNode(journeys.OfType<VisitorView>().ToList(), json.Value.SerializerOptions);
+        return TypedResults.Json(detail, json.Value.SerializerOptions);
     }
 
     private static async Task<IResult> GetVisitorAsync(string site, string visitor, HttpContext http, IGrainFactory grains)

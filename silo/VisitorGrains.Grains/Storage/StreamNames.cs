@@ -8,6 +8,7 @@ public static class StreamNames
     public const string FeedPrefix = "feed/";
     public const string SitePrefix = "site/";
     public const string KeyPrefix = "key/";
+    public const string UserPrefix = "user/";
 
     public static string Visitor(string key) => VisitorPrefix + key;
 
@@ -18,4 +19,6 @@ public static class StreamNames
     public static string Site(string site) => SitePrefix + site;
 
     public static string Key(string hash) => KeyPrefix + hash;
+
+    public static string User(string name) => UserPrefix + name;
 }

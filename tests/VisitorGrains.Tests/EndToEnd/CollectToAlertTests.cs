@@ -81,7 +81,7 @@ public sealed class CollectToAlertTests
         await using (var host = await ApiHost.StartAsync(data.Path))
         {
             var company = await host.Admin.GetFromJsonAsync<JsonElement>("/api/sites/demo/companies/volvocars.com");
-            Assert.Equal(90, company.GetProperty("company").GetProperty("score").GetInt32());
+            Assert.Equal(90, company.GetProperty("score").GetInt32());
             Assert.Equal(4, company.GetProperty("visitors")[0].GetProperty("pageViews").GetInt32());
 
             await using var hub = await host.ConnectHubAsync(ApiHost.AdminKey);

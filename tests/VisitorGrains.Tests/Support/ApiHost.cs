@@ -26,6 +26,9 @@ public sealed class ApiHost : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The host's services (its grain factory among them), for looking behind the API.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>A client with the admin key.</summary>
     public HttpClient Admin { get; }
 
