@@ -57,7 +57,7 @@ public static class Extensions
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
+        app.MapHealth();
         app.MapOpenApi().AllowAnonymous();
         app.MapCollect();
         app.MapTracker();

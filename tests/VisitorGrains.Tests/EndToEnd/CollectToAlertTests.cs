@@ -132,6 +132,9 @@ public sealed class CollectToAlertTests
         Assert.Equal(HttpStatusCode.BadRequest, (await host.CollectAsync("{\"site\":")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await host.CollectAsync("")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Admin.GetAsync("/api/sites/demo/visitors/v_123456780")).StatusCode);
+        using var anonymous = host.Client();
+        Assert.Equal("ok", await anonymous.GetStringAsync("/healthz"));
+        Assert.Equal("ready", await anonymous.GetStringAsync("/readyz"));
     }
 
     [Fact]
