@@ -100,16 +100,20 @@ public static class CollectEndpoints
                 return Problem(StatusCodes.Status503ServiceUnavailable, "The events could not be stored; send them again.");
             }
 
-            // The visitor id again, as a cookie set by the server: where /collect is served from the site's own
-            // domain, browsers that cap cookies written by scripts keep this one (the tracker reads it back).
-            http.Response.Cookies.Append(VisitorCookie, batch.Visitor, new CookieOptions
+            // Re-issue the tracker's own cookie from the server: where /collect is served from the site's own
+            // domain, browsers that cap cookies written by scripts keep this one. Only a cookie the tracker
+            // set (with the visitor's consent) is renewed; none is created here.
+            if (http.Request.Cookies[VisitorCookie] == batch.Visitor)
             {
-                MaxAge = TimeSpan.FromDays(400),
-                Path = "/",
-                SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax,
-                Secure = http.Request.IsHttps,
-                IsEssential = true,
-            });
+                http.Response.Cookies.Append(VisitorCookie, batch.Visitor, new CookieOptions
+                {
+                    MaxAge = TimeSpan.FromDays(400),
+                    Path = "/",
+                    SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax,
+                    Secure = http.Request.IsHttps,
+                    IsEssential = true,
+                });
+            }
             return TypedResults.Accepted((string?)null);
         }
         finally

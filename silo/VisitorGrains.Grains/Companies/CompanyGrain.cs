@@ -33,8 +33,14 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        await _journal.CheckpointAsync(_state);
+    /// <summary>Only with an empty outbox: undelivered alerts stay in entries that recovery replays.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_state.Outbox.Count == 0)
+        {
+            await _journal.CheckpointAsync(_state);
+        }
+    }
 
     public async Task RecordAsync(CompanyContribution contribution)
     {

@@ -43,7 +43,16 @@ public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, IConfig
                     _ when stream.StartsWith(StreamNames.FeedPrefix, StringComparison.Ordinal) => grains.GetGrain<IFeedGrain>(key).RecoverAsync(),
                     _ => Task.CompletedTask,
                 };
-                await recovery;
+                try
+                {
+                    await recovery;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One journal that cannot be replayed now must not keep the silo from starting;
+                    // its grain tries again when it is next called.
+                    log.LogError(ex, "Could not recover {Stream}", stream);
+                }
             });
     }
 
@@ -72,7 +81,21 @@ public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, IConfig
             return;
         }
 
+        // The file first, readable by its owner only from its creation: a key stored but never written
+        // down would lock everyone out.
         var key = ApiKeys.New();
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var secret = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            secret.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var writer = new StreamWriter(file, System.Text.Encoding.UTF8, secret))
+        {
+            await writer.WriteLineAsync(key);
+        }
+
         await grains.GetGrain<IApiKeyGrain>(ApiKeys.Hash(key)).CreateAsync(new ApiKeyRecord
         {
             Role = Roles.Admin,
@@ -80,12 +103,6 @@ public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, IConfig
             User = "admin",
             CreatedAt = time.GetUtcNow(),
         });
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        await File.WriteAllTextAsync(file, key + Environment.NewLine, cancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
 
         log.LogWarning("Created the first admin API key; it is in {File}. Keep it secret, and delete the file once saved elsewhere.", file);
     }

@@ -38,12 +38,25 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         {
             ApplyAndQueue(entry, seq);
         }
+
+        StartSending();
+        if (_state.Outbox.Count == 0 && _journal.CheckpointDue)
+        {
+            await _journal.CheckpointAsync(_state);
+        }
     }
 
+    /// <summary>
+    /// A checkpoint is written only with an empty outbox: what the company has not confirmed stays in
+    /// entries past the checkpoint, where recovery after a crash finds it.
+    /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _sending;
-        await _journal.CheckpointAsync(_state);
+        if (_state.Outbox.Count == 0)
+        {
+            await _journal.CheckpointAsync(_state);
+        }
     }
 
     public async Task RecordAsync(CollectBatch batch, Identification identification)
@@ -56,12 +69,11 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             ApplyAndQueue(entry, seq);
         }
 
-        if (_journal.CheckpointDue)
+        StartSending();
+        if (_state.Outbox.Count == 0 && _journal.CheckpointDue)
         {
             await _journal.CheckpointAsync(_state);
         }
-
-        StartSending();
     }
 
     public async Task<VisitorView?> GetAsync()
@@ -166,6 +178,11 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             }
 
             _state.Outbox.RemoveAt(0);
+        }
+
+        if (_journal.CheckpointDue)
+        {
+            await _journal.CheckpointAsync(_state);
         }
     }
 

@@ -44,8 +44,16 @@ public sealed class SiteDirectory(IGrainFactory grains, TimeProvider time)
     {
         var checkedAt = time.GetUtcNow();
         var definition = await grains.GetGrain<ISiteGrain>(site).GetAsync();
-        var snapshot = definition is null ? null : new SiteSnapshot(definition);
-        _entries[site] = new Entry(snapshot, checkedAt);
+        if (definition is null)
+        {
+            // Unknown sites are not remembered: anyone can name one, and the cache must stay bounded.
+            return null;
+        }
+
+        var snapshot = new SiteSnapshot(definition);
+        var fresh = new Entry(snapshot, checkedAt);
+        // A slow load must not put back an older version than one cached meanwhile.
+        _entries.AddOrUpdate(site, fresh, (_, cached) => (cached.Snapshot?.Version ?? -1) > snapshot.Version ? cached : fresh);
         return snapshot;
     }
 

@@ -21,7 +21,15 @@ public sealed class SiteGrain(IJournalStore store, Serializer serializer, IOptio
         (_site, _) = await _journal.LoadAsync(cancellationToken);
     }
 
-    public Task<SiteDefinition?> GetAsync() => Task.FromResult(_site);
+    public Task<SiteDefinition?> GetAsync()
+    {
+        if (_site is null)
+        {
+            DeactivateOnIdle();
+        }
+
+        return Task.FromResult(_site);
+    }
 
     public Task<long> GetVersionAsync() => Task.FromResult(_site?.Version ?? -1);
 
