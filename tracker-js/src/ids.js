@@ -31,5 +31,6 @@ export function sessionId(store, now) {
 export function forget(store, cookies) {
   store._set(VISITOR_KEY, '');
   store._set(SESSION_KEY, '');
+  store._set('vg_q', ''); // kept identify and form events go too: they name the person
   cookies._set(VISITOR_KEY, '', -1);
 }

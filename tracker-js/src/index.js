@@ -16,7 +16,7 @@ import { createEngagement } from './engagement.js';
   const attr = (name) => script.getAttribute('data-' + name);
   const flag = (name) => script.hasAttribute('data-' + name); // present means on
   const site = attr('site');
-  const endpoint = attr('api') || new URL('/collect', script.src).href;
+  const endpoint = attr('api') || new URL('/collect', script.src); // fetch and sendBeacon take a URL object
   const store = localStore(w);
   const cookies = cookieJar(d);
 
@@ -90,8 +90,8 @@ import { createEngagement } from './engagement.js';
 
   for (const method of ['pushState', 'replaceState']) {
     const original = history[method];
-    history[method] = function () {
-      original.apply(this, arguments);
+    history[method] = (...args) => {
+      original.apply(history, args);
       page();
     };
   }
@@ -105,5 +105,5 @@ import { createEngagement } from './engagement.js';
 
   page();
   for (const args of early) call([...args]);
-  if (!blocked()) transport._resend();
+  if (consented && !blocked()) transport._resend(); // kept events only ever go with consent
 })(window, document);

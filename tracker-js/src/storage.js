@@ -18,7 +18,7 @@ export function localStore(w) {
 
 export function cookieJar(d) {
   return {
-    _get: (name) => (d.cookie.match('(^|; )' + name + '=([^;]*)') || [])[2],
+    _get: (name) => (d.cookie.match('(^| )' + name + '=([^;]*)') || [])[2],
     _set(name, value, seconds) {
       // Secure: sent over https only (browsers also accept it on localhost).
       d.cookie = name + '=' + value + ';max-age=' + seconds + ';path=/;secure'; // SameSite=Lax is the browsers' default

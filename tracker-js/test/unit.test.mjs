@@ -28,7 +28,9 @@ test('a visitor keeps its id, from storage or from the cookie copy', () => {
   assert.equal(visitorId(store, cookies), first);
   store.map.clear();
   assert.equal(visitorId(store, cookies), first, 'restored from the cookie');
+  store._set('vg_q', '[{"id":"e_1","type":"identify","email":"a@b.se"}]');
   forget(store, cookies);
+  assert.equal(store._get('vg_q'), '', 'kept identify events are forgotten too');
   assert.notEqual(visitorId(store, memory()), first);
 });
 

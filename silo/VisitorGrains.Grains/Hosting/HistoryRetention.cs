@@ -9,6 +9,8 @@ namespace VisitorGrains.Grains.Hosting;
 public sealed class HistoryRetention(IJournalStore store, IOptions<StorageOptions> options, TimeProvider time,
     ILogger<HistoryRetention> log) : BackgroundService
 {
+    private const int Chunk = 2000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
@@ -17,7 +19,10 @@ public sealed class HistoryRetention(IJournalStore store, IOptions<StorageOption
             var before = time.GetUtcNow().AddDays(-options.Value.HistoryDays).ToUnixTimeMilliseconds();
             try
             {
-                await store.TrimHistoryAsync(before);
+                // Small chunks, each its own write among the others.
+                while (await store.TrimHistoryAsync(before, Chunk) == Chunk && !stoppingToken.IsCancellationRequested)
+                {
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -29,8 +29,12 @@ public interface IJournalStore
 
     Task<long> CountHistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default);
 
-    /// <summary>Drops history older than <paramref name="before"/> that a checkpoint already covers.</summary>
-    Task TrimHistoryAsync(long before);
+    /// <summary>
+    /// Drops up to <paramref name="max"/> entries older than <paramref name="before"/> that a checkpoint
+    /// already covers, and says how many it dropped: callers repeat until fewer come back, so that other
+    /// writes are never held up for long.
+    /// </summary>
+    Task<int> TrimHistoryAsync(long before, int max);
 
     Task DeleteAsync(string stream);
 

@@ -68,6 +68,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             Execute(_connection, "ALTER TABLE vg_entry ADD COLUMN at INTEGER NOT NULL DEFAULT 0;");
         }
 
+        // Entries arrive in time order, so this index grows at its end: cheap to keep, and retention
+        // finds old entries without reading the whole journal.
+        Execute(_connection, "CREATE INDEX IF NOT EXISTS vg_entry_at ON vg_entry (at);");
         var checkpointConnection = builder.ToString();
         builder.Mode = SqliteOpenMode.ReadOnly;
         _readConnection = builder.ToString();
@@ -118,7 +121,13 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
     public Task DeleteAsync(string stream) => Enqueue(new Write(WriteKind.Delete, stream, 0, null));
 
-    public Task TrimHistoryAsync(long before) => Enqueue(new Write(WriteKind.Trim, "", 0, null, before));
+    public async Task<int> TrimHistoryAsync(long before, int max)
+    {
+        // A trim's Seq carries its chunk size (LIMIT $seq) and its At the cut-off.
+        var write = new Write(WriteKind.Trim, "", max, null, before);
+        await Enqueue(write);
+        return write.Affected;
+    }
 
     public async IAsyncEnumerable<HistoryEntry> HistoryAsync(string prefix, long from, long to,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -369,6 +378,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private sealed record Write(WriteKind Kind, string Stream, long Seq, byte[]? Data, long At = 0)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Rows a trim deleted.</summary>
+        public int Affected { get; set; }
     }
 
     /// <summary>The writer's prepared statements, reused for every write.</summary>
@@ -385,8 +397,10 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         {
             _append = Prepare(connection, "INSERT OR REPLACE INTO vg_entry (stream, seq, entry, at) VALUES ($stream, $seq, $data, $at)");
             _trimHistory = Prepare(connection, """
-                DELETE FROM vg_entry WHERE at < $at
-                AND seq <= coalesce((SELECT s.seq FROM vg_snapshot s WHERE s.stream = vg_entry.stream), 0)
+                DELETE FROM vg_entry WHERE (stream, seq) IN (
+                    SELECT e.stream, e.seq FROM vg_entry e
+                    WHERE e.at < $at AND e.seq <= coalesce((SELECT s.seq FROM vg_snapshot s WHERE s.stream = e.stream), 0)
+                    LIMIT $seq)
                 """);
             _snapshot = Prepare(connection, """
                 INSERT INTO vg_snapshot (stream, seq, state, saved_at) VALUES ($stream, $seq, $data, unixepoch())
@@ -418,7 +432,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                     Execute(_snapshot, write);
                     break;
                 case WriteKind.Trim:
-                    Execute(_trimHistory, write);
+                    write.Affected = Execute(_trimHistory, write);
                     break;
                 case WriteKind.Delete:
                     Execute(_deleteSnapshot, write);
@@ -437,7 +451,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _trimHistory.Dispose();
         }
 
-        private static void Execute(SqliteCommand command, Write write)
+        private static int Execute(SqliteCommand command, Write write)
         {
             if (command.Parameters.Contains("$stream"))
             {
@@ -459,7 +473,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 command.Parameters["$at"].Value = write.At;
             }
 
-            command.ExecuteNonQuery();
+            return command.ExecuteNonQuery();
         }
 
         private static SqliteCommand Prepare(SqliteConnection connection, string sql)
