@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using VisitorGrains.Domain.Collecting;
+using VisitorGrains.Domain.Identifying;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Sites;
 
@@ -30,7 +31,7 @@ public static class CollectEndpoints
     }
 
     private static async Task<IResult> CollectAsync(HttpContext http, IGrainFactory grains, SiteDirectory sites,
-        TimeProvider time, CollectRateLimits limits, ILoggerFactory loggers)
+        TimeProvider time, CollectRateLimits limits, CompanyIdentifier identifier, ILoggerFactory loggers)
     {
         // Browsers may read the answer (a 400's problems, a 429's Retry-After) unless the origin is refused.
         var origin = http.Request.Headers.Origin;
@@ -87,7 +88,8 @@ public static class CollectEndpoints
                 return Problem(StatusCodes.Status403Forbidden, $"The site '{batch.Site}' does not allow the origin {origin}.");
             }
 
-            var identification = site.Accounts.Identify(http.Connection.RemoteIpAddress);
+            // The address is used here and dropped: only the truncated network travels on.
+            var identification = await identifier.IdentifyAsync(http.Connection.RemoteIpAddress, EmailOf(batch), site.Accounts, http.RequestAborted);
             try
             {
                 await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(batch.Site, batch.Visitor)).RecordAsync(batch, identification);
@@ -120,6 +122,19 @@ public static class CollectEndpoints
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static string? EmailOf(CollectBatch batch)
+    {
+        foreach (var e in batch.Events)
+        {
+            if (e.Email is { } email)
+            {
+                return email;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Browsers send text/plain without a preflight; this answers the ones that ask anyway.</summary>

@@ -8,6 +8,7 @@ using VisitorGrains.Api.Live;
 using VisitorGrains.Api.Prospects;
 using VisitorGrains.Api.Sites;
 using VisitorGrains.Api.Tracker;
+using VisitorGrains.Grains.Identifying;
 using VisitorGrains.Domain;
 using VisitorGrains.Grains.Hosting;
 
@@ -34,6 +35,7 @@ public static class Extensions
             }
         });
 
+        services.AddIdentification(configuration);
         services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
         services.AddSingleton<CollectRateLimits>();
 

@@ -62,6 +62,7 @@ public sealed record CompanyRef
     [Id(11)] public decimal? Revenue { get; init; }
     /// <summary>What the company has bought (from the CRM): a customer viewing another product is a signal.</summary>
     [Id(12)] public IReadOnlyList<string> Products { get; init; } = [];
+    [Id(13)] public string? Region { get; init; }
 }
 
 /// <summary>Why a visitor has no company (API.md's reasons).</summary>
@@ -75,10 +76,44 @@ public static class UnidentifiedReason
     public const string Unknown = "unknown";
 }
 
-/// <summary>The outcome of identification: a company, or why there is none.</summary>
+/// <summary>Where a company identification came from, strongest first (DESIGN.md's chain).</summary>
+public static class IdentificationSource
+{
+    public const string AccountIp = "account-ip";
+    public const string Email = "email";
+    public const string MaxMind = "maxmind";
+    public const string ReverseDns = "rdns";
+    public const string Asn = "asn";
+
+    /// <summary>0 for the strongest source; unknown sources rank last.</summary>
+    public static int Rank(string source) => source switch
+    {
+        AccountIp => 0,
+        Email => 1,
+        MaxMind => 2,
+        ReverseDns => 3,
+        Asn => 4,
+        _ => 5,
+    };
+
+    /// <summary>The company a visitor belongs to after a new identification: a weaker source never replaces a stronger one.</summary>
+    public static CompanyRef? Stronger(CompanyRef? incoming, CompanyRef? current) =>
+        incoming is null ? current
+        : current is null || Rank(incoming.Source) <= Rank(current.Source) ? incoming
+        : current;
+}
+
+/// <summary>
+/// The outcome of identification: a company, or why there is none (API.md's reasons), with where the
+/// address is, its truncated network (/24 or /48: never the address itself), and which rule decided.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Identification([property: Id(0)] CompanyRef? Company, [property: Id(1)] string? Unidentified)
 {
+    [Id(2)] public Identifying.Geo? Location { get; init; }
+    [Id(3)] public string? Network { get; init; }
+    [Id(4)] public string? Because { get; init; }
+
     public static Identification Of(CompanyRef company) => new(company, null);
 
     public static Identification None(string reason) => new(null, reason);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using VisitorGrains.Domain.Identifying;
 
 namespace VisitorGrains.Domain.Companies;
 
@@ -10,17 +11,11 @@ namespace VisitorGrains.Domain.Companies;
 /// </summary>
 public sealed class AccountDirectory
 {
-    private static readonly IPNetwork[] PrivateNetworks =
-    [
-        IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16"),
-        IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("169.254.0.0/16"), IPNetwork.Parse("100.64.0.0/10"),
-        IPNetwork.Parse("0.0.0.0/8"), IPNetwork.Parse("::1/128"), IPNetwork.Parse("fc00::/7"), IPNetwork.Parse("fe80::/10"),
-    ];
-
     private readonly (int Prefix, Dictionary<uint, Account> Networks)[] _v4;
     private readonly (int Prefix, Dictionary<UInt128, Account> Networks)[] _v6;
     private readonly Dictionary<string, Account> _byId;
     private readonly Dictionary<string, Account> _byDomain;
+    private readonly Dictionary<string, Account> _byName;
 
     public AccountDirectory(IEnumerable<Account> accounts)
     {
@@ -28,9 +23,11 @@ public sealed class AccountDirectory
         var v6 = new SortedDictionary<int, Dictionary<UInt128, Account>>(Comparer<int>.Create((a, b) => b.CompareTo(a)));
         _byId = new Dictionary<string, Account>(StringComparer.OrdinalIgnoreCase);
         _byDomain = new Dictionary<string, Account>(StringComparer.OrdinalIgnoreCase);
+        _byName = new Dictionary<string, Account>(StringComparer.Ordinal);
         foreach (var account in accounts)
         {
             _byId[account.Id] = account;
+            _byName.TryAdd(NameWords.Normalise(account.Name), account);
             if (account.Domain is { Length: > 0 } domain)
             {
                 _byDomain[domain] = account;
@@ -77,6 +74,9 @@ public sealed class AccountDirectory
 
     public Account? FindByDomain(string domain) => _byDomain.GetValueOrDefault(domain);
 
+    /// <summary>An account whose name is the same words ("Volvo Cars AB" is not "Volvo Cars": names are matched whole).</summary>
+    public Account? FindByName(string name) => _byName.GetValueOrDefault(NameWords.Normalise(name));
+
     public Account? FindByAddress(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
@@ -110,25 +110,6 @@ public sealed class AccountDirectory
         }
 
         return null;
-    }
-
-    /// <summary>The site's accounts first (a company may own private ranges), then private networks, then nothing.</summary>
-    public Identification Identify(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return Identification.None(UnidentifiedReason.Unknown);
-        }
-
-        if (FindByAddress(address) is { } account)
-        {
-            return Identification.Of(account.ToCompanyRef());
-        }
-
-        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        return PrivateNetworks.Any(n => n.Contains(plain))
-            ? Identification.None(UnidentifiedReason.Private)
-            : Identification.None(UnidentifiedReason.Unknown);
     }
 
     private static uint V4(IPAddress address)

@@ -113,7 +113,7 @@ public static class AccountImport
 
             accounts.Add(new Account
             {
-                Id = domain ?? Slug(name!),
+                Id = domain ?? CompanyIds.Slug(name!),
                 Name = name!,
                 Domain = domain,
                 Status = status,
@@ -166,23 +166,5 @@ public static class AccountImport
 
         normalised = network.ToString();
         return true;
-    }
-
-    private static string Slug(string name)
-    {
-        var sb = new StringBuilder(name.Length);
-        foreach (var c in name.ToLowerInvariant())
-        {
-            if (char.IsAsciiLetterOrDigit(c))
-            {
-                sb.Append(c);
-            }
-            else if (sb.Length > 0 && sb[^1] != '-')
-            {
-                sb.Append('-');
-            }
-        }
-
-        return sb.ToString().Trim('-') is { Length: > 0 } slug ? slug : "account";
     }
 }

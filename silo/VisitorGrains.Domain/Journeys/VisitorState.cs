@@ -99,6 +99,12 @@ public sealed class VisitorState
     [Id(18)] public Dictionary<string, DecayingTotal> Signals { get; set; } = new(StringComparer.Ordinal);
     /// <summary>The total when sales last rejected this lead; MQL counts only what was earned since.</summary>
     [Id(19)] public DecayingTotal? MqlBaseline { get; set; }
+    /// <summary>Where the visitor was last seen (country, region, city).</summary>
+    [Id(20)] public Identifying.Geo? Location { get; set; }
+    /// <summary>The last truncated network (/24, /48) seen: never the address itself.</summary>
+    [Id(21)] public string? Network { get; set; }
+    /// <summary>Which rule decided the company, or why there is none.</summary>
+    [Id(22)] public string? IdentifiedBecause { get; set; }
 
     private HashSet<ulong> Seen => _seen ??= [.. RecentEvents];
 
@@ -204,7 +210,7 @@ public sealed class VisitorState
             }
         }
 
-        var company = identification.Company ?? Company;
+        var company = IdentificationSource.Stronger(identification.Company, Company);
         var scoreAfter = ScoreMath.Whole(MqlScore(TotalFor(rules.HalfLifeMs).AddAll(points), now));
         var moves = StageRules.Moves(Stage, company is not null, (email ?? Email) is not null, scoreAfter >= rules.Thresholds.Mql);
         var from = Stage;
@@ -221,7 +227,7 @@ public sealed class VisitorState
             Sessions = sessions,
             Points = points,
             CursorAfter = cursor,
-            Identification = company is not null ? Identification.Of(company) : identification,
+            Identification = company is not null ? identification with { Company = company, Unidentified = null } : identification,
             StageChanges = changes,
             Email = email,
             HalfLifeMs = rules.HalfLifeMs,
@@ -299,7 +305,13 @@ public sealed class VisitorState
         Points.AddRange(entry.Points);
         Trim(Points, MaxPoints);
         Cursor = entry.CursorAfter;
-        Company = entry.Identification.Company ?? Company;
+        Company = IdentificationSource.Stronger(entry.Identification.Company, Company);
+        Location = entry.Identification.Location ?? Location;
+        Network = entry.Identification.Network ?? Network;
+        if (entry.Identification.Because is { } because && (Company is null || entry.Identification.Company == Company))
+        {
+            IdentifiedBecause = because;
+        }
         Unidentified = Company is null ? entry.Identification.Unidentified : null;
         Email = entry.Email ?? Email;
         foreach (var change in entry.StageChanges)

@@ -25,6 +25,12 @@ public sealed record VisitorView
     [Id(14)] public string? Email { get; init; }
     /// <summary>How many events the visitor's history holds, de-duplicated by event id.</summary>
     [Id(15)] public required long Events { get; init; }
+    /// <summary>Where the visitor was last seen (from the City database).</summary>
+    [Id(16)] public Domain.Identifying.Geo? Location { get; init; }
+    /// <summary>The visitor's network truncated to /24 (IPv4) or /48 (IPv6); the address itself is never kept.</summary>
+    [Id(17)] public string? Network { get; init; }
+    /// <summary>Which rule decided the company, or why there is none.</summary>
+    [Id(18)] public string? IdentifiedBecause { get; init; }
 }
 
 [GenerateSerializer, Immutable]

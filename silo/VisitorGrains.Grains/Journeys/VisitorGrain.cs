@@ -107,6 +107,9 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             StageHistory = _state.StageHistory.Select(s => new StageChangeView(
                 StageNames.Display(s.From), StageNames.Display(s.To), DateTimeOffset.FromUnixTimeMilliseconds(s.At), s.Reason)).ToList(),
             Email = _state.Email,
+            Location = _state.Location,
+            Network = _state.Network,
+            IdentifiedBecause = _state.IdentifiedBecause,
         };
     }
 

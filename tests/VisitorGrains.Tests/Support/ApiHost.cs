@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VisitorGrains.Api.Hosting;
 
@@ -32,7 +33,8 @@ public sealed class ApiHost : IAsyncDisposable
     /// <summary>A client with the admin key.</summary>
     public HttpClient Admin { get; }
 
-    public static async Task<ApiHost> StartAsync(string dataDirectory, IDictionary<string, string?>? settings = null)
+    public static async Task<ApiHost> StartAsync(string dataDirectory, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var app = VisitorGrainsApp.Create(["--urls", "http://127.0.0.1:0"], builder =>
         {
@@ -42,7 +44,10 @@ public sealed class ApiHost : IAsyncDisposable
                 ["VG_ADMIN_KEY"] = AdminKey,
                 ["Orleans:SiloPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Orleans:GatewayPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // No look-ups leave the machine in tests: a test that needs reverse DNS brings a fake resolver.
+                ["Identification:ReverseDns"] = "false",
             });
+            services?.Invoke(builder.Services);
             builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });

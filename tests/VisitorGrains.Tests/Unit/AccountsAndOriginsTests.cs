@@ -1,5 +1,6 @@
 using System.Net;
 using VisitorGrains.Domain.Companies;
+using VisitorGrains.Domain.Identifying;
 using VisitorGrains.Domain.Sites;
 
 namespace VisitorGrains.Tests.Unit;
@@ -29,11 +30,12 @@ public sealed class AccountsAndOriginsTests
     public void PrivateAndUnknownAddresses_SayWhyThereIsNoCompany()
     {
         var directory = new AccountDirectory([Account("lab.example", "10.1.0.0/16")]);
+        Identification Identify(string ip) => CompanyIdentifier.AccountsOnly.IdentifyAsync(IPAddress.Parse(ip), null, directory).AsTask().Result;
 
-        Assert.Equal("lab.example", directory.Identify(IPAddress.Parse("10.1.2.3")).Company?.Id);
-        Assert.Equal(UnidentifiedReason.Private, directory.Identify(IPAddress.Parse("10.9.9.9")).Unidentified);
-        Assert.Equal(UnidentifiedReason.Private, directory.Identify(IPAddress.Loopback).Unidentified);
-        Assert.Equal(UnidentifiedReason.Unknown, directory.Identify(IPAddress.Parse("192.0.2.1")).Unidentified);
+        Assert.Equal("lab.example", Identify("10.1.2.3").Company?.Id);
+        Assert.Equal(UnidentifiedReason.Private, Identify("10.9.9.9").Unidentified);
+        Assert.Equal(UnidentifiedReason.Private, Identify("127.0.0.1").Unidentified);
+        Assert.Equal(UnidentifiedReason.Unknown, Identify("192.0.2.1").Unidentified);
     }
 
     [Fact]
