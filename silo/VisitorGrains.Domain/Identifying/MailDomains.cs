@@ -31,14 +31,15 @@ public sealed class MailDomains
     public string? PersonalKind(string domain)
     {
         var name = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        // Disposable first: the free-mail list also names many throwaway services.
+        if (_disposable.Contains(name) || _disposableWildcards.Contains(name))
+        {
+            return "disposable";
+        }
+
         if (_free.Contains(name))
         {
             return "free-mail";
-        }
-
-        if (_disposable.Contains(name))
-        {
-            return "disposable";
         }
 
         for (var dot = name.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = name.IndexOf('.', dot + 1))
@@ -55,7 +56,7 @@ public sealed class MailDomains
             }
         }
 
-        return _disposableWildcards.Contains(name) ? "disposable" : null;
+        return null;
     }
 
     /// <summary>The domain part of an address ("anna.berg@volvocars.com" → "volvocars.com"), or null.</summary>
