@@ -16,6 +16,8 @@ public static class VisitorGrainsApp
         builder.Services.AddApiServices(builder.Configuration);
 
         var app = builder.Build();
+        // Open the IP databases and read the lists now, not on the first page view.
+        app.Services.GetRequiredService<VisitorGrains.Domain.Identifying.CompanyIdentifier>();
         app.MapVisitorGrains();
         return app;
     }

@@ -91,7 +91,7 @@ public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, IConfig
             secret.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        await using (var writer = new StreamWriter(file, System.Text.Encoding.UTF8, secret))
+        await using (var writer = new StreamWriter(file, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), secret))
         {
             await writer.WriteLineAsync(key);
         }

@@ -35,4 +35,16 @@ public sealed class UsersTests
         Assert.DoesNotContain("correct horse", stored!.PasswordHash, StringComparison.Ordinal);
         Assert.Equal(PasswordVerificationResult.Success, new PasswordHasher<string>().VerifyHashedPassword("erik", stored.PasswordHash, "correct horse battery"));
     }
+
+    [Fact]
+    public async Task TheFirstStart_WritesAnAdminKeyFile_ThatWorksAsIs()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path, new Dictionary<string, string?> { ["VG_ADMIN_KEY"] = "" });
+
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(data.Path, "admin-key.txt"));
+        Assert.NotEqual(0xEF, bytes[0]); // no byte-order mark: `$(cat data/admin-key.txt)` must be the key itself
+        using var admin = host.Client(System.Text.Encoding.UTF8.GetString(bytes).TrimEnd('\n'));
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/sites/demo/rules")).StatusCode);
+    }
 }
