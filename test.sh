@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of VisitorGrains, C# and JS, and ends with one line:
 # "N passed, N failed[, N skipped]". Exits non-zero if anything failed (or was skipped).
-# Installs what the tests need and the machine lacks: the tracker's npm packages, Debian's chromium.
+# Installs what the tests need and the machine lacks: the tracker's and the lists' npm packages, Debian's chromium.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -22,6 +22,13 @@ finish() {
 # The tracker first: the API ships its build as /vg.js.
 if ! (cd tracker-js && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent); then
   echo "tracker-js: npm ci or build failed"
+  failed=$((failed + 1))
+  finish
+fi
+
+# The maintained lists identification reads (free-mail, disposable, public suffixes): shipped with the build.
+if ! (cd lists && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm run build --silent); then
+  echo "lists: npm ci or build failed"
   failed=$((failed + 1))
   finish
 fi
