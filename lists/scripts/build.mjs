@@ -35,3 +35,8 @@ write('disposable-mail-wildcard.txt', about('disposable-email-domains'), readJso
 // psl ships the Public Suffix List as a module exporting its rules (wildcards "*.x", exceptions "!y.x").
 const rules = (await import(pathToFileURL(join(packageDir('psl'), 'data', 'rules.js')).href)).default;
 write('public-suffix.dat', `${about('psl')} The Public Suffix List, MPL-2.0.`, rules);
+
+// Crawler user agents: one regular expression a line (the package's patterns, case-insensitive).
+const crawlers = readJson('crawler-user-agents', 'crawler-user-agents.json').map((c) => c.pattern);
+writeFileSync(join(dist, 'crawler-user-agents.txt'), [about('crawler-user-agents'), ...crawlers].join('\n') + '\n');
+console.log(`lists: crawler-user-agents.txt ${crawlers.length} patterns`);

@@ -103,6 +103,8 @@ function collectRequests(page) {
   return seen;
 }
 
+const PERSON_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 before(async () => {
   assert.ok(existsSync(API_DLL), 'build the API first (dotnet build -c Release)');
   assert.ok(existsSync(CHROMIUM), 'install Debian\'s chromium');
@@ -112,7 +114,8 @@ before(async () => {
     executablePath: CHROMIUM,
     // Playwright turns the back/forward cache off by default; the tracker must count restored pages.
     ignoreDefaultArgs: ['--disable-back-forward-cache'],
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    // A person's browser: the server drops automated browsers (HeadlessChrome) as bots.
+    args: [`--user-agent=${PERSON_UA}`, '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
 });

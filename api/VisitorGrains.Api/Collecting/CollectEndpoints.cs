@@ -31,7 +31,7 @@ public static class CollectEndpoints
     }
 
     private static async Task<IResult> CollectAsync(HttpContext http, IGrainFactory grains, SiteDirectory sites,
-        TimeProvider time, CollectRateLimits limits, CompanyIdentifier identifier, ILoggerFactory loggers)
+        TimeProvider time, CollectRateLimits limits, CompanyIdentifier identifier, BotFilter bots, ILoggerFactory loggers)
     {
         // Browsers may read the answer (a 400's problems, a 429's Retry-After) unless the origin is refused.
         var origin = http.Request.Headers.Origin;
@@ -43,6 +43,12 @@ public static class CollectEndpoints
         if (limits.TryAcquireIp(http.Connection.RemoteIpAddress?.ToString() ?? "") is { } ipWait)
         {
             return TooMany(http, ipWait, "Too many requests from this address.");
+        }
+
+        // Crawlers and automated browsers are answered as if counted, and dropped before anything is read.
+        if (bots.IsBot(http.Request.Headers.UserAgent.ToString()) || bots.IsBot(http.Request.Headers["Sec-CH-UA"].ToString()))
+        {
+            return TypedResults.Accepted((string?)null);
         }
 
         if (!IsAcceptedContentType(http.Request.ContentType))

@@ -8,6 +8,7 @@ using VisitorGrains.Api.Live;
 using VisitorGrains.Api.Prospects;
 using VisitorGrains.Api.Sites;
 using VisitorGrains.Api.Tracker;
+using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Grains.Identifying;
 using VisitorGrains.Domain;
 using VisitorGrains.Grains.Hosting;
@@ -36,6 +37,10 @@ public static class Extensions
         });
 
         services.AddIdentification(configuration);
+        services.AddSingleton(_ => configuration.GetValue("Collect:DropBots", true)
+            ? BotFilter.Load(Path.Combine(AppContext.BaseDirectory, "lists", "crawler-user-agents.txt"),
+                allowHttpLibraries: configuration.GetValue("Collect:AllowHttpLibraries", true))
+            : BotFilter.None);
         services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
         services.AddSingleton<CollectRateLimits>();
 

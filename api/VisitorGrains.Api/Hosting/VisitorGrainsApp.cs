@@ -18,6 +18,7 @@ public static class VisitorGrainsApp
         var app = builder.Build();
         // Open the IP databases and read the lists now, not on the first page view.
         app.Services.GetRequiredService<VisitorGrains.Domain.Identifying.CompanyIdentifier>();
+        app.Services.GetRequiredService<VisitorGrains.Domain.Collecting.BotFilter>();
         app.MapVisitorGrains();
         return app;
     }
