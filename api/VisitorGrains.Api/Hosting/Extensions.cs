@@ -58,6 +58,7 @@ public static class Extensions
 
     public static WebApplication MapVisitorGrains(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler(handler => handler.Run(WriteProblemAsync));
         app.UseStatusCodePages();
         app.UseForwardedHeaders();
@@ -71,6 +72,7 @@ public static class Extensions
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapKeysApi();
         api.MapUsersApi();
+        api.MapStatsApi();
         api.MapSitesApi();
         api.MapBacktestApi();
         api.MapProspectsApi();

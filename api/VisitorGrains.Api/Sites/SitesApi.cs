@@ -123,7 +123,8 @@ public static class SitesApi
 
     private static async Task<IResult> GetRulesVersionsAsync(string site, HttpContext http, IGrainFactory grains)
     {
-        var (definition, fail) = await LoadAsync(site, http, grains, configure: false);
+        // The history (who changed the rules, when) is the marketers', as the README says; sales reads the current rules.
+        var (definition, fail) = await LoadAsync(site, http, grains, configure: true);
         return definition is null
             ? fail!
             : TypedResults.Ok(definition.Rules.Select(r => new RulesVersionInfo(r.Version, r.At, r.Author)).Reverse().ToList());

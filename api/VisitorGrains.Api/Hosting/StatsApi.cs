@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using VisitorGrains.Api.Access;
+
+namespace VisitorGrains.Api.Hosting;
+
+/// <summary>
+/// <c>GET /api/stats</c> (admin): this node's memory and the cluster's resident grains by type, for
+/// operators and for the benchmark's memory-per-visitor figure. <c>?gc=true</c> collects first, so the
+/// heap figure is what is live.
+/// </summary>
+public static class StatsApi
+{
+    public static RouteGroupBuilder MapStatsApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/stats", GetAsync);
+        return api;
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, bool? gc)
+    {
+        if (!http.User.IsAdmin())
+        {
+            return SiteAccess.Forbidden("Only admins read the node's statistics.");
+        }
+
+        if (gc == true)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
+        var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        var activations = statistics
+            .GroupBy(s => s.GrainType.Split(',')[0].Split('.')[^1])
+            .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount));
+        using var process = Process.GetCurrentProcess();
+        return TypedResults.Ok(new
+        {
+            managedHeapBytes = GC.GetTotalMemory(forceFullCollection: false),
+            workingSetBytes = process.WorkingSet64,
+            gcCollections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
+            activations,
+        });
+    }
+}
