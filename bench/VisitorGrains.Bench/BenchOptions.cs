@@ -23,6 +23,13 @@ public sealed record ApiVariant(string Name, Dictionary<string, string> Environm
 
 public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connections, int Visitors, int Companies, IReadOnlyList<ApiVariant> Variants)
 {
+    /// <summary>Distinct visitors streamed through for the memory figure (resident visitor grains).</summary>
+    public int Resident { get; init; } = 100_000;
+    /// <summary>Distinct visitors streamed through for the scale run (0: no scale run).</summary>
+    public int Scale { get; init; }
+    public int ScaleMaxSeconds { get; init; } = 1800;
+    public bool Paced { get; init; } = true;
+
     public static BenchOptions Parse(string[] args)
     {
         var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -39,6 +46,12 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
             Math.Clamp(Int("connections", 32), 1, 512),
             Math.Clamp(Int("visitors", 20_000), 1, 10_000_000),
             Math.Clamp(Int("companies", 500), 1, 60_000),
-            variants);
+            variants)
+        {
+            Resident = Math.Clamp(Int("resident", 100_000), 0, 10_000_000),
+            Scale = Math.Clamp(Int("scale", 0), 0, 10_000_000),
+            ScaleMaxSeconds = Math.Clamp(Int("scale-seconds", 1800), 10, 3600),
+            Paced = !string.Equals(map.GetValueOrDefault("paced"), "false", StringComparison.OrdinalIgnoreCase),
+        };
     }
 }

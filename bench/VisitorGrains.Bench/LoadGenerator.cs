@@ -1,20 +1,29 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace VisitorGrains.Bench;
 
-public sealed record LoadResult(string Name, double PerSecond, double P50, double P99, double P999, long Errors);
+public sealed record LoadResult(string Name, double PerSecond, double P50, double P99, double P999, long Errors)
+{
+    public double? AlertP50 { get; init; }
+    public double? AlertP99 { get; init; }
+    public int Alerts { get; init; }
+}
 
 /// <summary>
-/// A closed loop of keep-alive HTTP/1.1 connections over loopback, bounded in time. Each connection sends
-/// one page view, waits for the answer, and sends the next; latencies after the warm-up are recorded.
+/// Keep-alive HTTP/1.1 connections over loopback, bounded in time. Closed loop (each connection sends,
+/// waits, sends the next: the maximum) or paced (requests scheduled at a fixed rate; latency counted from
+/// the scheduled time, so a stalled server is not hidden by the generator waiting for it).
 /// </summary>
 public static class LoadGenerator
 {
-    public static async Task<LoadResult> RunAsync(string name, Uri address, BenchOptions options, int? accounts)
+    public static async Task<LoadResult> RunAsync(string name, Uri address, BenchOptions options,
+        Func<Random, long, (string Body, string Ip)> next, double? rate = null, AlertProbe? probe = null, double? seconds = null)
     {
-        var workload = new Workload(options.Visitors, options.Companies);
         using var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = options.Connections,
@@ -23,27 +32,47 @@ public static class LoadGenerator
         };
         using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
         var collect = new Uri(address, "/collect");
+        var measured = seconds ?? options.Seconds;
 
-        Console.Error.WriteLine($"{name}: {options.WarmupSeconds} s warm-up, {options.Seconds} s measured, {options.Connections} connections{(accounts is { } a ? $", {a} companies imported" : "")}");
+        Console.Error.WriteLine($"{name}: {options.WarmupSeconds} s warm-up, {measured} s measured, {options.Connections} connections{(rate is { } r ? $", paced at {r:F0}/s" : "")}");
+        var frequency = (double)Stopwatch.Frequency;
         var start = Stopwatch.GetTimestamp();
-        var measureFrom = start + (long)(options.WarmupSeconds * (double)Stopwatch.Frequency);
-        var end = measureFrom + (long)(options.Seconds * (double)Stopwatch.Frequency);
+        var measureFrom = start + (long)(options.WarmupSeconds * frequency);
+        var end = measureFrom + (long)(measured * frequency);
         long errors = 0;
         long sequence = 0;
+        long scheduled = 0;
         var perWorker = new List<long>[options.Connections];
+        using var probing = new CancellationTokenSource();
+        var probeTask = probe is null ? Task.CompletedTask : probe.RunAsync(http, collect, measureFrom, end, probing.Token);
         var workers = Enumerable.Range(0, options.Connections).Select(w => Task.Run(async () =>
         {
-            var random = new Random(w * 7919);
+            var random = new Random(w * 7919 + Environment.TickCount);
             var latencies = perWorker[w] = new List<long>(100_000);
             while (true)
             {
-                var sent = Stopwatch.GetTimestamp();
+                long sent;
+                if (rate is { } perSecond)
+                {
+                    var k = Interlocked.Increment(ref scheduled);
+                    sent = start + (long)(k * frequency / perSecond);
+                    var wait = (sent - Stopwatch.GetTimestamp()) / frequency;
+                    if (wait > 0.0005)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(wait));
+                    }
+                }
+                else
+                {
+                    sent = Stopwatch.GetTimestamp();
+                }
+
                 if (sent >= end)
                 {
                     return;
                 }
 
-                var (body, ip) = workload.Next(random, Interlocked.Increment(ref sequence));
+                var (body, ip) = next(random, Interlocked.Increment(ref sequence));
                 using var request = new HttpRequestMessage(HttpMethod.Post, collect) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
                 request.Headers.TryAddWithoutValidation("X-Forwarded-For", ip);
                 try
@@ -66,12 +95,102 @@ public static class LoadGenerator
             }
         })).ToArray();
         await Task.WhenAll(workers);
+        await probing.CancelAsync();
+        await probeTask;
 
         var all = perWorker.SelectMany(l => l).ToArray();
         Array.Sort(all);
-        double Ms(double quantile) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(quantile * all.Length))] * 1000d / Stopwatch.Frequency;
-        var result = new LoadResult(name, all.Length / (double)options.Seconds, Ms(0.50), Ms(0.99), Ms(0.999), errors);
-        Console.Error.WriteLine($"  {result.PerSecond:F0}/s, p50 {result.P50:F2} ms, p99 {result.P99:F2} ms, errors {errors}");
+        double Ms(long[] sorted, double quantile) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(quantile * sorted.Length))] * 1000d / frequency;
+        var result = new LoadResult(name, all.Length / measured, Ms(all, 0.50), Ms(all, 0.99), Ms(all, 0.999), errors);
+        if (probe is not null)
+        {
+            var alerts = probe.Latencies();
+            result = result with { AlertP50 = Ms(alerts, 0.50), AlertP99 = Ms(alerts, 0.99), Alerts = alerts.Length };
+        }
+
+        Console.Error.WriteLine($"  {result.PerSecond:F0}/s, p50 {result.P50:F2} ms, p99 {result.P99:F2} ms, p99.9 {result.P999:F2} ms, errors {errors}" +
+            (probe is null ? "" : $", alerts {result.Alerts}: p50 {result.AlertP50:F1} ms, p99 {result.AlertP99:F1} ms"));
         return result;
     }
+}
+
+/// <summary>
+/// Alert latency: every few hundred milliseconds a probe company (an ICP account never seen before) gets
+/// its first page view, which raises an icp-company alert; the time from that page view's 202 to the
+/// alert reaching a SignalR client subscribed to the site is recorded.
+/// </summary>
+public sealed class AlertProbe(HubConnection hub, int firstProbe, TimeSpan every)
+{
+    private readonly ConcurrentDictionary<string, long> _accepted = new();
+    private readonly ConcurrentDictionary<string, long> _received = new();
+
+    public static async Task<AlertProbe> ConnectAsync(Uri address, string key, int firstProbe, TimeSpan every)
+    {
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(address, "/hubs/prospects"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(key))
+            .Build();
+        var probe = new AlertProbe(hub, firstProbe, every);
+        hub.On<JsonElement>("alert", alert =>
+        {
+            if (alert.GetProperty("company").GetProperty("id").GetString() is { } company && company.StartsWith("probe", StringComparison.Ordinal))
+            {
+                probe._received.TryAdd(company, Stopwatch.GetTimestamp());
+            }
+        });
+        await hub.StartAsync();
+        // The feed's past is replayed first; only this probe's companies count.
+        await hub.InvokeAsync("Subscribe", "demo", 0L);
+        return probe;
+    }
+
+    public int Sent { get; private set; }
+
+    public async Task RunAsync(HttpClient http, Uri collect, long measureFrom, long end, CancellationToken cancellationToken)
+    {
+        var random = new Random(17);
+        for (var p = firstProbe; Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested; p++)
+        {
+            try
+            {
+                await Task.Delay(every, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (Stopwatch.GetTimestamp() < measureFrom)
+            {
+                continue;
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, collect)
+            {
+                Content = new StringContent(Workload.Body("v_probe_", p, random, p), Encoding.UTF8, "text/plain"),
+            };
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", Workload.ProbeIp(p));
+            using var response = await http.SendAsync(request, CancellationToken.None);
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                _accepted[$"probe{p}.example"] = Stopwatch.GetTimestamp();
+                Sent++;
+            }
+        }
+
+        // Let the last alerts arrive.
+        await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+    }
+
+    /// <summary>202 → alert, in Stopwatch ticks, sorted; an alert that beat its 202 counts as 0.</summary>
+    public long[] Latencies()
+    {
+        var latencies = _accepted
+            .Where(a => _received.ContainsKey(a.Key))
+            .Select(a => Math.Max(0, _received[a.Key] - a.Value))
+            .ToArray();
+        Array.Sort(latencies);
+        return latencies;
+    }
+
+    public ValueTask DisposeAsync() => hub.DisposeAsync();
 }

@@ -1,8 +1,12 @@
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using VisitorGrains.Bench;
 
-// dotnet run -c Release --project bench/VisitorGrains.Bench -- [--seconds 10] [--connections 32] [--visitors 20000] [--variants normal,full,single]
-// Runs the bare baseline and the full API, each in its own process, under the same load, and prints a table.
+// dotnet run -c Release --project bench/VisitorGrains.Bench -- [--seconds 15] [--connections 32] [--visitors 20000]
+//     [--variants normal,full,single] [--resident 100000] [--scale 1000000] [--paced true]
+// Runs the bare baseline and the full API, each in its own process, under the same load, and prints tables.
 if (args.Length > 0 && args[0] == "baseline")
 {
     await BaselineServer.RunAsync(args[1..]);
@@ -11,28 +15,148 @@ if (args.Length > 0 && args[0] == "baseline")
 
 var options = BenchOptions.Parse(args);
 var results = new List<LoadResult>();
+var memory = new List<string>();
+var scale = new List<string>();
+const int Probes = 5000;
 await using (var baseline = await ServerProcess.StartBaselineAsync())
 {
-    results.Add(await LoadGenerator.RunAsync("bare baseline (read body, 202)", baseline.Address, options, accounts: null));
+    var workload = new Workload(options.Visitors, options.Companies);
+    results.Add(await LoadGenerator.RunAsync("bare baseline (read body, 202)", baseline.Address, options, workload.Next));
 }
 
+var firstProbe = 0;
 foreach (var variant in options.Variants)
 {
-    await using var api = await ServerProcess.StartApiAsync(variant);
-    var accounts = await Workload.ImportAccountsAsync(api.Address, ServerProcess.AdminKey, options.Companies);
-    results.Add(await LoadGenerator.RunAsync($"VisitorGrains ({variant.Describe()})", api.Address, options, accounts));
+    await using var api = await ServerProcess.StartApiAsync(variant, data => Workload.WriteDatabase(Path.Combine(data, "ip")));
+    await Workload.ImportAccountsAsync(api.Address, ServerProcess.AdminKey, options.Companies, Probes);
+    var workload = new Workload(options.Visitors, options.Companies);
+    var max = await LoadGenerator.RunAsync($"VisitorGrains ({variant.Describe()}), max", api.Address, options, workload.Next);
+    results.Add(max);
+    if (options.Paced)
+    {
+        foreach (var share in new[] { 0.5, 0.9 })
+        {
+            var probe = await AlertProbe.ConnectAsync(api.Address, ServerProcess.AdminKey, firstProbe, TimeSpan.FromMilliseconds(100));
+            results.Add(await LoadGenerator.RunAsync($"VisitorGrains ({variant.Name}), paced at {share:P0} of max", api.Address,
+                options with { WarmupSeconds = Math.Min(options.WarmupSeconds, 3) }, workload.Next, max.PerSecond * share, probe));
+            firstProbe += probe.Sent + 100;
+            await probe.DisposeAsync();
+        }
+    }
+
+    if (variant.Name == "normal" && options.Resident > 0)
+    {
+        memory.Add(await MeasureMemoryAsync(api.Address, options));
+    }
+
+    if (variant.Name == "normal" && options.Scale > 0)
+    {
+        scale.AddRange(await ScaleAsync(api.Address, options));
+    }
 }
 
 var baselineRate = results[0].PerSecond;
 Console.WriteLine();
-Console.WriteLine($"{options.Connections} connections, {options.Seconds} s per run after {options.WarmupSeconds} s warm-up, {options.Visitors} visitors (Zipf), {Environment.ProcessorCount} cores, load generator on the same machine");
+Console.WriteLine($"{options.Connections} connections, {options.Seconds} s per run after {options.WarmupSeconds} s warm-up, {options.Visitors} visitors (Zipf), {options.Companies} companies, {Environment.ProcessorCount} cores, load generator on the same machine");
 Console.WriteLine();
-Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | non-202 |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
+    var alerts = r.Alerts > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.AlertP50:F1} | {r.AlertP99:F1} (n={r.Alerts})") : "– | –";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {r.Errors} |"));
+        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} |"));
+}
+
+foreach (var line in memory.Concat(scale))
+{
+    Console.WriteLine(line);
 }
 
 return 0;
+
+static async Task<JsonElement> StatsAsync(Uri address)
+{
+    using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.AdminKey);
+    return await http.GetFromJsonAsync<JsonElement>("/api/stats?gc=true");
+}
+
+static long Visitors(JsonElement stats) =>
+    stats.GetProperty("activations").EnumerateObject().Where(p => p.Name.Equals("VisitorGrain", StringComparison.OrdinalIgnoreCase)).Sum(p => p.Value.GetInt64());
+
+// Memory per resident visitor grain: the heap and RSS before and after a number of new visitors' first page views.
+static async Task<string> MeasureMemoryAsync(Uri address, BenchOptions options)
+{
+    var before = await StatsAsync(address);
+    var stream = await StreamAsync(address, options, "v_resident_", options.Resident, _ => { });
+    var after = await StatsAsync(address);
+    var added = Visitors(after) - Visitors(before);
+    var heap = after.GetProperty("managedHeapBytes").GetInt64() - before.GetProperty("managedHeapBytes").GetInt64();
+    var rss = after.GetProperty("workingSetBytes").GetInt64() - before.GetProperty("workingSetBytes").GetInt64();
+    return string.Create(CultureInfo.InvariantCulture,
+        $"\nMemory: {options.Resident:N0} new visitors ({stream:F0} page views/s), {added:N0} more resident visitor grains ({Visitors(after):N0} in all): " +
+        $"managed heap +{heap / 1048576d:F1} MB = {heap / (double)Math.Max(1, added):F0} B per visitor; RSS +{rss / 1048576d:F1} MB = {rss / (double)Math.Max(1, added):F0} B per visitor");
+}
+
+// A stream of distinct visitors, one page view each; the cost per page view at the start and at the end.
+static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options)
+{
+    var lines = new List<string> { "", $"Scale: {options.Scale:N0} distinct visitors, one page view each", "", "| visitors so far | page views/s in the last window | resident visitor grains | managed heap MB | RSS MB |", "|---:|---:|---:|---:|---:|" };
+    var window = Math.Max(10_000, options.Scale / 20);
+    var samples = new List<(long Done, double Rate)>();
+    await StreamAsync(address, options, "v_scale_", options.Scale, sample => samples.Add(sample), window);
+    foreach (var (done, rate) in samples)
+    {
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"| {done:N0} | {rate:F0} | | | |"));
+    }
+
+    var stats = await StatsAsync(address);
+    lines.Add(string.Create(CultureInfo.InvariantCulture,
+        $"| end | | {Visitors(stats):N0} | {stats.GetProperty("managedHeapBytes").GetInt64() / 1048576d:F0} | {stats.GetProperty("workingSetBytes").GetInt64() / 1048576d:F0} |"));
+    if (samples.Count >= 3)
+    {
+        lines.Add(string.Create(CultureInfo.InvariantCulture,
+            $"\nCost per page view, last window vs the second: {samples[1].Rate / samples[^1].Rate:F2} × (target ≤ 1.2)"));
+    }
+
+    return lines;
+}
+
+static async Task<double> StreamAsync(Uri address, BenchOptions options, string prefix, int count, Action<(long Done, double Rate)> sample, int window = 10_000)
+{
+    using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections, UseProxy = false };
+    using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+    var collect = new Uri(address, "/collect");
+    long next = -1;
+    long done = 0;
+    var started = System.Diagnostics.Stopwatch.StartNew();
+    var windowStarted = started.Elapsed;
+    var gate = new object();
+    var deadline = TimeSpan.FromSeconds(options.ScaleMaxSeconds);
+    await Task.WhenAll(Enumerable.Range(0, options.Connections).Select(w => Task.Run(async () =>
+    {
+        var random = new Random(w);
+        for (var i = Interlocked.Increment(ref next); i < count && started.Elapsed < deadline; i = Interlocked.Increment(ref next))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, collect)
+            {
+                Content = new StringContent(Workload.Body(prefix, (int)i, random, i), System.Text.Encoding.UTF8, "text/plain"),
+            };
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", Workload.AddressOf((int)i, options.Companies));
+            using var response = await http.SendAsync(request);
+            var finished = Interlocked.Increment(ref done);
+            if (finished % window == 0)
+            {
+                lock (gate)
+                {
+                    var now = started.Elapsed;
+                    sample((finished, window / (now - windowStarted).TotalSeconds));
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {finished:N0} visitors, {window / (now - windowStarted).TotalSeconds:F0}/s"));
+                    windowStarted = now;
+                }
+            }
+        }
+    })));
+    return done / started.Elapsed.TotalSeconds;
+}

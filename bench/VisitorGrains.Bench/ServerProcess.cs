@@ -25,9 +25,11 @@ public sealed class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartBaselineAsync() =>
         StartAsync(Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Bench.dll"), ["baseline"], new(), null);
 
-    public static Task<ServerProcess> StartApiAsync(ApiVariant variant)
+    public static Task<ServerProcess> StartApiAsync(ApiVariant variant, Action<string>? prepareData = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "vg-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        prepareData?.Invoke(data);
         var environment = new Dictionary<string, string>(variant.Environment)
         {
             ["VG_DATA"] = data,
@@ -38,6 +40,8 @@ public sealed class ServerProcess : IAsyncDisposable
             // far above what one real address sends; the per-site limit stays as shipped.
             ["RateLimits__PerIpPerSecond"] = "1000000",
             ["RateLimits__PerIpBurst"] = "1000000",
+            // Identification runs in full, from the data folder's ip/ databases; no look-ups leave the machine.
+            ["Identification__ReverseDns"] = "false",
             ["Orleans__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
         };
