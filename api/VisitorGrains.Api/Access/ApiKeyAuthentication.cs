@@ -18,6 +18,8 @@ public sealed class ApiKeyAuthentication(
 {
     public const string SchemeName = "ApiKey";
     public const string SiteClaim = "vg:site";
+    /// <summary>The hash of the key a caller used (never the key): lets the hub close a revoked key's connections.</summary>
+    public const string KeyHashClaim = "vg:key";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -35,7 +37,7 @@ public sealed class ApiKeyAuthentication(
         var record = await keys.FindAsync(key);
         return record is null
             ? AuthenticateResult.Fail("Unknown or revoked API key.")
-            : Success(record.User ?? "api-key", record.Role, record.Sites);
+            : Success(record.User ?? "api-key", record.Role, record.Sites, ApiKeys.Hash(key));
     }
 
     private static string? ReadKey(HttpRequest request)
@@ -55,9 +57,14 @@ public sealed class ApiKeyAuthentication(
         return null;
     }
 
-    private static AuthenticateResult Success(string user, string role, IEnumerable<string> sites)
+    private static AuthenticateResult Success(string user, string role, IEnumerable<string> sites, string? keyHash = null)
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, user), new(ClaimTypes.Role, role) };
+        if (keyHash is not null)
+        {
+            claims.Add(new Claim(KeyHashClaim, keyHash));
+        }
+
         claims.AddRange(sites.Select(s => new Claim(SiteClaim, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

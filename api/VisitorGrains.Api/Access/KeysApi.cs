@@ -53,7 +53,7 @@ public static class KeysApi
         return TypedResults.Created((string?)null, new CreatedKey(key, record.User, record.Role, record.Sites));
     }
 
-    private static async Task<IResult> RevokeAsync(string key, HttpContext http, IGrainFactory grains, ApiKeyCache cache)
+    private static async Task<IResult> RevokeAsync(string key, HttpContext http, IGrainFactory grains, ApiKeyCache cache, Live.HubCredentials hubs)
     {
         if (!http.User.IsAdmin())
         {
@@ -63,6 +63,7 @@ public static class KeysApi
         var hash = ApiKeys.Hash(key);
         await grains.GetGrain<IApiKeyGrain>(hash).RevokeAsync();
         cache.Forget(hash);
+        hubs.Revoked(hash);
         return TypedResults.NoContent();
     }
 }

@@ -51,6 +51,8 @@ public static class Extensions
 
         services.AddSignalR().AddJsonProtocol(options => DomainJson.Configure(options.PayloadSerializerOptions));
         services.AddSingleton<LiveFeed>();
+        services.AddSingleton<HubCredentials>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubCredentials>());
         services.AddSingleton<TrackerScripts>();
         services.AddHostedService<NotifierSubscription>();
         return services;

@@ -11,7 +11,7 @@ namespace VisitorGrains.Api.Live;
 /// what was missed in order, then live alerts (client method <c>alert</c>).
 /// </summary>
 [Authorize(AuthenticationSchemes = ApiKeyAuthentication.SchemeName)]
-public sealed class ProspectsHub(LiveFeed feed, SiteDirectory sites) : Hub
+public sealed class ProspectsHub(LiveFeed feed, SiteDirectory sites, HubCredentials credentials) : Hub
 {
     public const string AlertMethod = "alert";
 
@@ -32,8 +32,15 @@ public sealed class ProspectsHub(LiveFeed feed, SiteDirectory sites) : Hub
 
     public void Unsubscribe(string site) => feed.Unsubscribe(Context.ConnectionId, site);
 
+    public override Task OnConnectedAsync()
+    {
+        credentials.Connected(Context);
+        return base.OnConnectedAsync();
+    }
+
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        credentials.Disconnected(Context.ConnectionId);
         feed.Disconnected(Context.ConnectionId);
         return base.OnDisconnectedAsync(exception);
     }

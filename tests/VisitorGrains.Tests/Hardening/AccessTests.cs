@@ -396,4 +396,36 @@ public sealed class AccessTests
         stream.CopyTo(buffer);
         return buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;
     }
+
+    [Fact]
+    public async Task ARevokedKeysOpenHubConnections_AreClosed_AtOnceHere_AndOnEveryNodeWithinTheCheckPeriod()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path);
+        var accounts = await host.Admin.PostAsync($"/api/sites/{Site}/accounts", new StringContent(
+            "name,domain,status,owner,products,industry,employees,revenue,country,ip_ranges\n" +
+            "Volvo Cars,volvocars.com,target,erik,,automotive,40000,,SE,198.51.100.0/24\n", Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.OK, accounts.StatusCode);
+
+        // Revoked through the API of this node: the connection closes at once and hears no further alert.
+        var key = await host.CreateKeyAsync(Roles.Sales, Site);
+        await using var hub = await host.ConnectHubAsync(key);
+        var closed = new TaskCompletionSource();
+        hub.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        var inbox = new AlertInbox(hub);
+        await hub.InvokeAsync("Subscribe", Site, 0L);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Admin.DeleteAsync($"/api/keys/{Uri.EscapeDataString(key)}")).StatusCode);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(HttpStatusCode.Accepted, (await host.CollectAsync(Payloads.PageViews(Site, Visitor, "/pricing"), "198.51.100.7")).StatusCode);
+        Assert.Empty(await inbox.RestAsync(TimeSpan.FromSeconds(2)));
+
+        // Revoked elsewhere (straight at the key's grain, as another node's API would): this node's check closes it.
+        var other = await host.CreateKeyAsync(Roles.Sales, Site);
+        await using var otherHub = await host.ConnectHubAsync(other);
+        var otherClosed = new TaskCompletionSource();
+        otherHub.Closed += _ => { otherClosed.TrySetResult(); return Task.CompletedTask; };
+        await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IApiKeyGrain>(ApiKeys.Hash(other)).RevokeAsync();
+        await otherClosed.Task.WaitAsync(VisitorGrains.Api.Live.HubCredentials.CheckEvery * 2);
+    }
 }
