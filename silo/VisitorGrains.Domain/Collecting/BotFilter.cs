@@ -20,7 +20,7 @@ public sealed class BotFilter
     ];
 
     // The list's patterns are short literals; the timeout bounds a user agent crafted against them.
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
     private readonly Regex? _crawlers;
     private readonly ConcurrentLru<string, bool> _answers = new(10_000);
 

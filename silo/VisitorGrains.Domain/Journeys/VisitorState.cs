@@ -106,7 +106,10 @@ public sealed class VisitorState
     /// <summary>Which rule decided the company, or why there is none.</summary>
     [Id(22)] public string? IdentifiedBecause { get; set; }
 
-    private HashSet<ulong> Seen => _seen ??= [.. RecentEvents];
+    /// <summary>Most visitors send a handful of events: a list scan is enough (and smaller) until there are many.</summary>
+    private const int HashFrom = 32;
+
+    private bool HasSeen(ulong hash) => RecentEvents.Count < HashFrom ? RecentEvents.Contains(hash) : (_seen ??= [.. RecentEvents]).Contains(hash);
 
 
     public double Score(long now, CompiledRules rules) => TotalFor(rules.HalfLifeMs).ValueAt(now);
@@ -138,7 +141,7 @@ public sealed class VisitorState
     /// </summary>
     public VisitorEntry? Decide(CollectBatch batch, Identification identification, CompiledRules rules, long now)
     {
-        var fresh = batch.Events.Where(e => !Seen.Contains(EventIdHash(e.Id))).OrderBy(e => e.At).ToList();
+        var fresh = batch.Events.Where(e => !HasSeen(EventIdHash(e.Id))).OrderBy(e => e.At).ToList();
         if (fresh.Count == 0)
         {
             return null;
@@ -355,18 +358,19 @@ public sealed class VisitorState
     private void Remember(string id)
     {
         var hash = EventIdHash(id);
-        if (!Seen.Add(hash))
+        if (HasSeen(hash))
         {
             return;
         }
 
         RecentEvents.Add(hash);
+        _seen?.Add(hash);
         if (RecentEvents.Count > MaxRememberedEventIds)
         {
             var drop = RecentEvents.Count - MaxRememberedEventIds;
             for (var i = 0; i < drop; i++)
             {
-                Seen.Remove(RecentEvents[i]);
+                _seen?.Remove(RecentEvents[i]);
             }
 
             RecentEvents.RemoveRange(0, drop);

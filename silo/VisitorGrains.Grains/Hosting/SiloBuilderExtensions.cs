@@ -18,6 +18,14 @@ public static class SiloBuilderExtensions
         silo.Configure<GrainCollectionOptions>(options =>
         {
             options.CollectionAge = configuration.GetValue("Orleans:CollectionAge", TimeSpan.FromMinutes(15));
+            // Visitors are the many: one idle for a few minutes has left the site; its state is a checkpoint
+            // away. This bounds resident visitors to arrivals × this age, whatever the total.
+            options.ClassSpecificCollectionAge[typeof(Journeys.VisitorGrain).FullName!] =
+                configuration.GetValue("Orleans:VisitorCollectionAge", TimeSpan.FromMinutes(5));
+            // And if memory runs short anyway, the least recently used activations go first.
+            options.EnableActivationSheddingOnMemoryPressure = configuration.GetValue("Orleans:ShedOnMemoryPressure", true);
+            options.MemoryUsageLimitPercentage = configuration.GetValue("Orleans:MemoryLimitPercent", 80);
+            options.MemoryUsageTargetPercentage = Math.Max(10, options.MemoryUsageLimitPercentage - 10);
         });
         return silo;
     }
