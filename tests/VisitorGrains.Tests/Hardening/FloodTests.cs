@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using VisitorGrains.Tests.Support;
+
+namespace VisitorGrains.Tests.Hardening;
+
+/// <summary>
+/// One abusive source at full speed beside a legitimate site's steady traffic, bounded in count and time,
+/// on loopback: the abuser is answered 429 with Retry-After, the legitimate page views are all accepted
+/// and all counted. (Latency under the flood is a benchmark's business; this test prints it.)
+/// </summary>
+public sealed class FloodTests
+{
+    private const string Abuser = "203.0.113.66";
+
+    [Fact]
+    public async Task AnAbusiveSource_IsThrottled_WhileALegitimateSiteLosesNothing()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path);
+        using var flood = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var statuses = new ConcurrentDictionary<HttpStatusCode, int>();
+        var retryAfterSeen = 0;
+        long floodSent = 0;
+
+        var abusers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            using var client = host.Client();
+            for (var i = 0; i < 5_000 && !flood.IsCancellationRequested; i++)
+            {
+                Interlocked.Increment(ref floodSent);
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/collect")
+                {
+                    Content = new StringContent(Payloads.PageViews("demo", $"v_flood_{w:D4}_{i % 50:D4}", "/pricing"), Encoding.UTF8, "text/plain"),
+                };
+                request.Headers.Add("X-Forwarded-For", Abuser);
+                try
+                {
+                    using var response = await client.SendAsync(request, flood.Token);
+                    statuses.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
+                    if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter is not null)
+                    {
+                        Interlocked.Exchange(ref retryAfterSeen, 1);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        })).ToList();
+
+        // The legitimate site: 100 page views a second for 4 s, from 40 visitors on their own addresses.
+        var latencies = new ConcurrentBag<double>();
+        var legit = new List<Task<HttpStatusCode>>();
+        var started = Stopwatch.StartNew();
+        for (var n = 0; n < 400; n++)
+        {
+            var due = TimeSpan.FromMilliseconds(n * 10);
+            if (due > started.Elapsed)
+            {
+                await Task.Delay(due - started.Elapsed);
+            }
+
+            var visitor = n % 40;
+            legit.Add(Task.Run(async () =>
+            {
+                var sent = Stopwatch.GetTimestamp();
+                var response = await host.CollectAsync(Payloads.PageViews("demo", $"v_legit_{visitor:D6}", $"/page-{n}"), $"198.51.100.{10 + visitor}");
+                latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                return response.StatusCode;
+            }));
+        }
+
+        var legitStatuses = await Task.WhenAll(legit);
+        await flood.CancelAsync();
+        await Task.WhenAll(abusers);
+
+        Assert.All(legitStatuses, s => Assert.Equal(HttpStatusCode.Accepted, s));
+        Assert.True(statuses.GetValueOrDefault(HttpStatusCode.TooManyRequests) > statuses.GetValueOrDefault(HttpStatusCode.Accepted),
+            $"the abuser was throttled: {string.Join(", ", statuses.Select(s => $"{(int)s.Key}×{s.Value}"))}");
+        Assert.Equal(1, retryAfterSeen);
+        Assert.DoesNotContain(statuses.Keys, s => (int)s >= 500);
+
+        // Nothing of the legitimate traffic was lost: every page view is in its visitor.
+        var counted = 0L;
+        for (var visitor = 0; visitor < 40; visitor++)
+        {
+            var view = await Eventually.GetAsync(
+                () => host.Admin.GetFromJsonAsync<JsonElement>($"/api/sites/demo/visitors/v_legit_{visitor:D6}"),
+                v => v.GetProperty("pageViews").GetInt32() == 10);
+            counted += view.GetProperty("pageViews").GetInt32();
+        }
+
+        Assert.Equal(400, counted);
+        var sorted = latencies.Order().ToArray();
+        Console.WriteLine($"flood: {floodSent} abusive requests ({string.Join(", ", statuses.Select(s => $"{(int)s.Key}×{s.Value}"))}); " +
+            $"legitimate p50 {sorted[sorted.Length / 2]:F1} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:F1} ms");
+    }
+}
