@@ -38,7 +38,17 @@ public static class BacktestApi
         }
 
         var errors = new Dictionary<string, string[]>();
-        var json = request.Rules is { ValueKind: JsonValueKind.Object } rules ? rules.GetRawText() : definition.CurrentRules.Json;
+        string json;
+        try
+        {
+            json = request.Rules is { ValueKind: JsonValueKind.Object } rules ? rules.GetRawText() : definition.CurrentRules.Json;
+        }
+        catch (InvalidOperationException)
+        {
+            // The serializer keeps the draft's bytes as sent; invalid UTF-8 in them only shows when read as text.
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["rules"] = ["Must be valid UTF-8."] });
+        }
+
         if (request.Rules is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined) })
         {
             errors["rules"] = ["A rules document (an object), or nothing to replay the current rules."];

@@ -222,12 +222,20 @@ public static class SitesApi
             throw new FormatException("The body must be a JSON array.");
         }
 
-        return document.RootElement.EnumerateArray().Select(row => row.ValueKind != JsonValueKind.Object
-            ? new AccountRow(null, null, null, null, null, null, null, null, null, null)
-            : new AccountRow(
-                Field(row, "name"), Field(row, "domain"), Field(row, "status"), Field(row, "owner"), Field(row, "products"),
-                Field(row, "industry"), Field(row, "employees"), Field(row, "revenue"), Field(row, "country"),
-                Field(row, "ip_ranges") ?? Field(row, "ipRanges"))).ToList();
+        try
+        {
+            return document.RootElement.EnumerateArray().Select(row => row.ValueKind != JsonValueKind.Object
+                ? new AccountRow(null, null, null, null, null, null, null, null, null, null)
+                : new AccountRow(
+                    Field(row, "name"), Field(row, "domain"), Field(row, "status"), Field(row, "owner"), Field(row, "products"),
+                    Field(row, "industry"), Field(row, "employees"), Field(row, "revenue"), Field(row, "country"),
+                    Field(row, "ip_ranges") ?? Field(row, "ipRanges"))).ToList();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Parsing keeps strings as sent; an escape that is not UTF-16 (a lone surrogate) only shows when one is read.
+            throw new JsonException(ex.Message, ex);
+        }
     }
 
     /// <summary>A JSON value as import text: lists (products, ranges) join with ';'.</summary>

@@ -205,8 +205,17 @@ public static class CollectParser
             }
             else if (element.ValueKind == JsonValueKind.Object)
             {
-                propsText = element.GetRawText();
-                if (propsText.Length > MaxPropsLength)
+                // The serializer keeps an element's bytes as sent; invalid UTF-8 in them only shows when read as text.
+                try
+                {
+                    propsText = element.GetRawText();
+                }
+                catch (InvalidOperationException)
+                {
+                    Fail(kind == EventKind.Identify ? "traits" : "props", "Must be valid UTF-8.");
+                }
+
+                if (propsText?.Length > MaxPropsLength)
                 {
                     Fail(kind == EventKind.Identify ? "traits" : "props", $"At most {MaxPropsLength} characters of JSON.");
                 }

@@ -31,8 +31,12 @@ public sealed record ScoreReason([property: Id(0)] string Signal, [property: Id(
 
 public static class ScoreMath
 {
-    /// <summary>A score as people see it: whole points, halves rounded up (22.5 is 23).</summary>
-    public static int Whole(double score) => (int)Math.Round(score, MidpointRounding.AwayFromZero);
+    /// <summary>
+    /// A score as people see it: whole points, halves rounded up (22.5 is 23). Beyond what an int holds it
+    /// stays at ±int.MaxValue (never int.MinValue, which has no absolute value); NaN is 0.
+    /// </summary>
+    public static int Whole(double score) =>
+        double.IsNaN(score) ? 0 : (int)Math.Clamp(Math.Round(score, MidpointRounding.AwayFromZero), -int.MaxValue, int.MaxValue);
 
     /// <summary>What a point earned at <paramref name="at"/> is worth at <paramref name="now"/>.</summary>
     public static double Decay(double points, long at, long now, double halfLifeMs) =>

@@ -65,4 +65,20 @@ public sealed class BacktestTests
         Assert.Equal(HttpStatusCode.Forbidden, (await sales.PostAsJsonAsync("/api/sites/demo/backtest", new { })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Admin.GetAsync("/api/sites/demo/backtest/bt_nothing")).StatusCode);
     }
+
+    [Fact]
+    public async Task ADraftWithInvalidUtf8_IsA400_NotA500()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path);
+        var body = Encoding.UTF8.GetBytes("""{"rules":{"pages":[{"match":"/x","category":"AB","points":1}]}}""");
+        var bad = Array.IndexOf(body, (byte)'A');
+        body[bad] = 0xC3; // a lead byte followed by 'B': not UTF-8
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await host.Admin.PostAsync("/api/sites/demo/backtest", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
 }
