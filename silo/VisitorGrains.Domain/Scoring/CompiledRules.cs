@@ -140,30 +140,48 @@ public sealed class CompiledRules
             }
         }
 
-        if (document.Engagement is { } engagement && (engagement.PointsPerMinute < 0 || engagement.Max < 0))
+        // Scores are points in the hundreds: bounds keep every figure far from where arithmetic breaks.
+        static bool Within(double value, double min, double max) => double.IsFinite(value) && value >= min && value <= max;
+        if (document.Engagement is { } engagement)
         {
-            Error("engagement", "pointsPerMinute and max must not be negative.");
+            if (!Within(engagement.PointsPerMinute, 0, 1000))
+            {
+                Error("engagement.pointsPerMinute", "Between 0 and 1000.");
+            }
+
+            if (!Within(engagement.Max, 0, 10_000))
+            {
+                Error("engagement.max", "Between 0 and 10000.");
+            }
         }
 
-        if (document.Decay is { HalfLifeDays: < 0 })
+        if (document.Decay is { } decay && !Within(decay.HalfLifeDays, 0, 3650))
         {
-            Error("decay.halfLifeDays", "Must not be negative (0 turns decay off).");
+            Error("decay.halfLifeDays", "Between 0 (no decay) and 3650.");
         }
 
-        if (document.ReturnVisit is { WithinDays: <= 0 })
+        if (document.ReturnVisit is { } returnVisit)
         {
-            Error("returnVisit.withinDays", "Must be more than 0.");
+            if (!Within(returnVisit.WithinDays, double.Epsilon, 3650))
+            {
+                Error("returnVisit.withinDays", "More than 0, at most 3650.");
+            }
+
+            if (!Within(returnVisit.Points, -1000, 1000))
+            {
+                Error("returnVisit.points", "Between -1000 and 1000.");
+            }
         }
 
         var t = document.Thresholds;
-        if (!(t.Warm > 0 && t.Warm < t.Hot))
+        if (!(t.Warm > 0 && t.Warm < t.Hot) || !Within(t.Hot, 0, 1_000_000))
         {
-            Error("thresholds", "Needs 0 < warm < hot.");
+            Error("thresholds", "Needs 0 < warm < hot ≤ 1000000.");
         }
 
-        if (t.Mql <= 0)
+        if (!Within(t.Mql, double.Epsilon, 1_000_000))
         {
-            Error("thresholds.mql", "Must be more than 0.");
+            Error("thresholds.mql", "More than 0, at most 1000000.");
         }
 
         if (document.Alerts.CooldownHours is < 0 or > 24 * 365)
@@ -182,9 +200,9 @@ public sealed class CompiledRules
             {
                 Error($"caps.{category}", "Not a known category.");
             }
-            else if (!(cap > 0))
+            else if (!(cap > 0) || !Within(cap, 0, 100_000))
             {
-                Error($"caps.{category}", "Must be more than 0.");
+                Error($"caps.{category}", "More than 0, at most 100000.");
             }
         }
 

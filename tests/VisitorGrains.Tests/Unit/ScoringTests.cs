@@ -55,6 +55,21 @@ public sealed class ScoringTests
         Assert.Null(CompiledRules.Default.MatchPage("/blog/hello"));
     }
 
+    [Theory]
+    [InlineData("""{"returnVisit":{"points":-1e308,"withinDays":7}}""", "returnVisit.points")]
+    [InlineData("""{"engagement":{"pointsPerMinute":1e300,"max":20}}""", "engagement.pointsPerMinute")]
+    [InlineData("""{"engagement":{"pointsPerMinute":2,"max":1e300}}""", "engagement.max")]
+    [InlineData("""{"thresholds":{"warm":30,"hot":1e300,"mql":40}}""", "thresholds")]
+    [InlineData("""{"thresholds":{"warm":30,"hot":60,"mql":1e300}}""", "thresholds.mql")]
+    [InlineData("""{"decay":{"halfLifeDays":1e300}}""", "decay.halfLifeDays")]
+    public void Numbers_FarBeyondAnyScore_AreRefused(string json, string path)
+    {
+        var (rules, errors) = CompiledRules.Compile(2, json);
+
+        Assert.Null(rules);
+        Assert.Contains(path, errors.Keys);
+    }
+
     [Fact]
     public void InvalidRules_ReportEveryErrorWithItsPath()
     {
