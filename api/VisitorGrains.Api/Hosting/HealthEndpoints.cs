@@ -18,18 +18,19 @@ public static class HealthEndpoints
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(IGrainFactory grains, IJournalStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(IGrainFactory grains, IJournalStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var failures = new Dictionary<string, string[]>();
-        await Check("grains", () => grains.GetGrain<ISiteGrain>("demo").GetVersionAsync(), failures, cancellationToken);
-        await Check("storage", () => store.StreamsAsync(StreamNames.SitePrefix, 1, cancellationToken), failures, cancellationToken);
+        var log = loggers.CreateLogger(typeof(HealthEndpoints));
+        await Check("grains", () => grains.GetGrain<ISiteGrain>("demo").GetVersionAsync(), failures, log, cancellationToken);
+        await Check("storage", () => store.StreamsAsync(StreamNames.SitePrefix, 1, cancellationToken), failures, log, cancellationToken);
         return failures.Count == 0
             ? TypedResults.Text("ready")
             : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready",
                 extensions: new Dictionary<string, object?> { ["checks"] = failures });
     }
 
-    private static async Task Check(string name, Func<Task> probe, Dictionary<string, string[]> failures, CancellationToken cancellationToken)
+    private static async Task Check(string name, Func<Task> probe, Dictionary<string, string[]> failures, ILogger log, CancellationToken cancellationToken)
     {
         try
         {
@@ -37,7 +38,9 @@ public static class HealthEndpoints
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            failures[name] = [ex is TimeoutException ? $"no answer within {CheckTimeout.TotalSeconds:0} s" : ex.Message];
+            // The answer is public: it says which check failed; the log says why.
+            log.LogWarning(ex, "Readiness check {Check} failed", name);
+            failures[name] = [ex is TimeoutException ? $"no answer within {CheckTimeout.TotalSeconds:0} s" : "failed (see the log)"];
         }
     }
 }
