@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
 using VisitorGrains.Api.Access;
@@ -8,6 +7,7 @@ using VisitorGrains.Api.Live;
 using VisitorGrains.Api.Prospects;
 using VisitorGrains.Api.Sites;
 using VisitorGrains.Api.Tracker;
+using VisitorGrains.Api.Web;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Grains.Identifying;
 using VisitorGrains.Domain;
@@ -44,8 +44,7 @@ public static class Extensions
         services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
         services.AddSingleton<CollectRateLimits>();
 
-        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddSignIn(configuration);
         services.AddAuthorization();
         services.AddSingleton<ApiKeyCache>();
 
@@ -64,13 +63,17 @@ public static class Extensions
         app.UseExceptionHandler(handler => handler.Run(WriteProblemAsync));
         app.UseStatusCodePages();
         app.UseForwardedHeaders();
+        app.UseWebUiAssets();
         app.UseAuthentication();
+        app.UseCsrfCheck();
         app.UseAuthorization();
 
         app.MapHealth();
         app.MapOpenApi().AllowAnonymous();
         app.MapCollect();
         app.MapTracker();
+        app.MapSignIn();
+        app.MapWebUi();
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapKeysApi();
         api.MapUsersApi();

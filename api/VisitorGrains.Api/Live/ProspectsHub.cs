@@ -10,7 +10,7 @@ namespace VisitorGrains.Api.Live;
 /// <c>/hubs/prospects</c>: a salesperson subscribes to a site's feed with the last sequence seen, gets
 /// what was missed in order, then live alerts (client method <c>alert</c>).
 /// </summary>
-[Authorize(AuthenticationSchemes = ApiKeyAuthentication.SchemeName)]
+[Authorize]
 public sealed class ProspectsHub(LiveFeed feed, SiteDirectory sites, HubCredentials credentials) : Hub
 {
     public const string AlertMethod = "alert";

@@ -1,0 +1,175 @@
+// The live feed: alerts as they happen, newest first. Subscribes with the last sequence it has seen, so
+// after a dropped connection it receives exactly what it missed, in order, once.
+import { HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
+import { CSRF_HEADER, api, sitePath } from './api.js';
+import { h, clear, time, announce } from './dom.js';
+import { notifyAssigned } from './notify.js';
+
+const RULES = ['high-intent-page', 'icp-company', 'lost-deal-returns', 'customer-new-product', 'hot-company', 'surge'];
+const ON_SITE_MINUTES = 5;
+
+export async function feedPage(main, me, site) {
+  document.title = `Live feed · ${site} · VisitorGrains`;
+  const state = { site, lastSeq: 0, alerts: [], ready: false, filters: { who: 'all', temperature: '', rule: '' } };
+
+  const status = h('span', { id: 'connection', class: 'connection', role: 'status' }, 'Connecting…');
+  const list = h('ol', { id: 'alerts', class: 'alerts', 'aria-label': 'Alerts, newest first' });
+  const empty = h('p', { id: 'no-alerts', class: 'muted' }, 'No alerts yet. They appear here as they happen.');
+  const error = h('p', { id: 'feed-error', class: 'error', role: 'alert', hidden: true });
+  const onSite = h('ul', { id: 'on-site', class: 'on-site' });
+
+  const select = (id, label, options, key) => {
+    const control = h('select', { id, onchange: () => { state.filters[key] = control.value; render(); } },
+      options.map(([value, text]) => h('option', { value }, text)));
+    return h('p', { class: 'field' }, h('label', { for: id }, label), control);
+  };
+  const sound = h('input', { id: 'sound', type: 'checkbox' });
+  sound.checked = localStorage.getItem('vg.sound') === '1';
+  sound.addEventListener('change', () => localStorage.setItem('vg.sound', sound.checked ? '1' : '0'));
+  const notifyButton = h('button', { type: 'button', id: 'enable-notifications', onclick: async () => {
+    if ('Notification' in window) await Notification.requestPermission();
+    notifyButton.hidden = !('Notification' in window) || Notification.permission !== 'default';
+  } }, 'Enable notifications');
+  notifyButton.hidden = !('Notification' in window) || Notification.permission !== 'default';
+
+  clear(main).append(
+    h('div', { class: 'page-head' }, h('h1', {}, 'Live feed'), sitePicker(me, site), status),
+    h('form', { class: 'filters', 'aria-label': 'Filters', onsubmit: (e) => e.preventDefault() },
+      select('filter-who', 'Show', [['all', 'All alerts'], ['mine', 'Assigned to me']], 'who'),
+      select('filter-temperature', 'Temperature', [['', 'Any'], ['hot', 'Hot'], ['warm', 'Warm'], ['cold', 'Cold']], 'temperature'),
+      select('filter-rule', 'Rule', [['', 'Any rule'], ...RULES.map((r) => [r, r])], 'rule'),
+      h('p', { class: 'field checkbox' }, sound, h('label', { for: 'sound' }, 'Sound for my alerts')),
+      notifyButton),
+    error,
+    h('div', { class: 'columns' },
+      h('section', { 'aria-labelledby': 'alerts-heading', class: 'feed' }, h('h2', { id: 'alerts-heading' }, 'Alerts'), empty, list),
+      h('aside', { 'aria-labelledby': 'on-site-heading', class: 'side' },
+        h('h2', { id: 'on-site-heading' }, 'On the site now'), onSite)));
+
+  function visible(alert) {
+    const f = state.filters;
+    if (f.who === 'mine' && (alert.assignee || '').toLowerCase() !== me.user.toLowerCase()) return false;
+    if (f.temperature && alert.temperature !== f.temperature) return false;
+    if (f.rule && alert.rule !== f.rule) return false;
+    return true;
+  }
+
+  function render() {
+    const shown = state.alerts.filter(visible);
+    list.replaceChildren(...shown.map((a) => card(a, site, me)));
+    empty.hidden = shown.length > 0;
+  }
+
+  function receive(alert) {
+    if (alert.site !== state.site || alert.seq <= state.lastSeq) return;
+    state.lastSeq = alert.seq;
+    state.alerts.unshift(alert);
+    if (state.alerts.length > 500) state.alerts.length = 500;
+    if (visible(alert)) {
+      list.prepend(card(alert, site, me));
+      empty.hidden = true;
+    }
+    if (state.ready) {
+      announce(`New alert: ${alert.company.name}, ${alert.temperature}, score ${alert.score}`);
+      if ((alert.assignee || '').toLowerCase() === me.user.toLowerCase()) notifyAssigned(alert, sound.checked);
+    }
+  }
+
+  const connection = new HubConnectionBuilder()
+    .withUrl('/hubs/prospects', { headers: { [CSRF_HEADER]: '1' } })
+    // Never give up: retry quickly first, then every few seconds.
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => Math.min(5000, 250 * 2 ** context.previousRetryCount) })
+    .configureLogging(LogLevel.Warning)
+    .build();
+  connection.on('alert', receive);
+
+  const subscribe = async () => {
+    try {
+      await connection.invoke('Subscribe', state.site, state.lastSeq);
+      error.hidden = true;
+      state.ready = true;
+      setStatus('Live');
+    } catch (e) {
+      error.textContent = `Cannot follow ${state.site}: ${(e.message || '').replace(/^.*HubException: /, '')}`;
+      error.hidden = false;
+      setStatus('Not subscribed');
+    }
+  };
+  const setStatus = (text) => {
+    status.textContent = text;
+    status.dataset.state = connection.state;
+  };
+  connection.onreconnecting(() => setStatus('Reconnecting…'));
+  connection.onreconnected(subscribe);
+  connection.onclose(() => {
+    setStatus('Offline');
+    setTimeout(connect, 2000);
+  });
+
+  async function connect() {
+    if (connection.state !== HubConnectionState.Disconnected) return;
+    try {
+      await connection.start();
+      await subscribe();
+    } catch {
+      setStatus('Offline');
+      setTimeout(connect, 2000);
+    }
+  }
+
+  await connect();
+  window.__vgFeed = { get lastSeq() { return state.lastSeq; }, get state() { return connection.state; } };
+
+  async function refreshOnSite() {
+    try {
+      const companies = await api(sitePath(site, '/companies'));
+      const since = Date.now() - ON_SITE_MINUTES * 60_000;
+      const now = companies.filter((c) => Date.parse(c.lastSeen) >= since)
+        .sort((a, b) => Date.parse(b.lastSeen) - Date.parse(a.lastSeen)).slice(0, 20);
+      onSite.replaceChildren(...(now.length
+        ? now.map((c) => h('li', {}, companyLink(c, site), ' ', h('span', { class: `badge ${c.temperature}` }, c.temperature), ' ', time(c.lastSeen)))
+        : [h('li', { class: 'muted' }, 'Nobody from a known company right now.')]));
+    } catch { /* the feed matters more; try again later */ }
+  }
+  refreshOnSite();
+  setInterval(refreshOnSite, 15_000);
+}
+
+function sitePicker(me, site) {
+  const own = me.sites.filter((s) => s !== '*');
+  if (own.length <= 1 && !me.sites.includes('*')) return h('span', { class: 'site-name' }, `Site: ${site}`);
+  const go = (value) => { if (value && value !== site) location.assign(`/?site=${encodeURIComponent(value)}`); };
+  if (me.sites.includes('*')) {
+    const input = h('input', { id: 'site', value: site, size: 12, onchange: () => go(input.value.trim()) });
+    return h('p', { class: 'field' }, h('label', { for: 'site' }, 'Site'), input);
+  }
+  const select = h('select', { id: 'site', onchange: () => go(select.value) }, own.map((s) => h('option', { value: s, selected: s === site }, s)));
+  return h('p', { class: 'field' }, h('label', { for: 'site' }, 'Site'), select);
+}
+
+export function companyLink(company, site) {
+  return h('a', { href: `/companies/${encodeURIComponent(company.id)}?site=${encodeURIComponent(site)}` }, company.name);
+}
+
+function card(alert, site, me) {
+  const c = alert.company;
+  const location = [c.city, c.country].filter(Boolean).join(', ') || 'Location unknown';
+  const mine = (alert.assignee || '').toLowerCase() === me.user.toLowerCase();
+  return h('li', { class: `alert-card ${alert.temperature}${mine ? ' mine' : ''}`, dataset: { seq: alert.seq, id: alert.id, rule: alert.rule } },
+    h('article', { 'aria-label': `${c.name}, ${alert.temperature}` },
+      h('header', {},
+        h('h3', { class: 'company' }, companyLink(c, site)),
+        h('span', { class: `badge ${alert.temperature}`, 'data-field': 'temperature' }, alert.temperature),
+        h('span', { class: 'score', 'data-field': 'score' }, `Score ${alert.score}`)),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Rule'), h('dd', { 'data-field': 'rule' }, alert.rule),
+        h('dt', {}, 'Location'), h('dd', { 'data-field': 'location' }, location),
+        h('dt', {}, 'Assignee'), h('dd', { 'data-field': 'assignee' }, alert.assignee || 'Unassigned', mine ? ' (you)' : ''),
+        h('dt', {}, 'Stage'), h('dd', {}, alert.stage),
+        c.status ? [h('dt', {}, 'CRM'), h('dd', {}, c.status, c.owner ? ` · ${c.owner}` : '')] : null,
+        h('dt', {}, 'When'), h('dd', {}, time(alert.at))),
+      h('p', { class: 'reasons', 'data-field': 'reasons' }, 'Why: ',
+        alert.reasons.map((r, i) => [i ? ', ' : '', h('span', { class: 'reason' }, r.signal, r.points ? ` ${r.points > 0 ? '+' : ''}${r.points}` : '')])),
+      alert.pages.length ? h('p', { class: 'pages', 'data-field': 'pages' }, 'Pages: ',
+        alert.pages.map((p, i) => [i ? ', ' : '', h('code', {}, p)])) : null));
+}
