@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of VisitorGrains, C# and JS, and ends with one line:
 # "N passed, N failed[, N skipped]". Exits non-zero if anything failed (or was skipped).
-# Installs what the tests need and the machine lacks: the tracker's and the lists' npm packages, Debian's chromium.
+# Installs what the tests need and the machine lacks: the tracker's, the lists' and the web UI's npm packages, Debian's chromium.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -33,6 +33,13 @@ if ! (cd lists && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 
   finish
 fi
 
+# The web UI (web/): the API ships its build and serves it at /login, /, /companies/…, /rules.
+if ! (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent); then
+  echo "web: npm ci or build failed"
+  failed=$((failed + 1))
+  finish
+fi
+
 if ! command -v chromium >/dev/null 2>&1; then
   echo "Installing Debian's chromium for the browser tests"
   as_root=""
@@ -58,15 +65,18 @@ if [ "$status" -ne 0 ] && { [ "$counted" -eq 0 ] || [ "$failed" -eq 0 ]; }; then
   failed=$((failed + 1))
 fi
 
-# JS: the tracker's unit tests and its browser tests (Chromium against the real API process).
-node --test tracker-js/test/ 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-js_pass=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -1)
-js_fail=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -1)
-js_skip=$(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$log" | tail -1)
-passed=$((passed + ${js_pass:-0})); failed=$((failed + ${js_fail:-0})); skipped=$((skipped + ${js_skip:-0}))
-if [ "$status" -ne 0 ] && [ "${js_fail:-0}" -eq 0 ]; then
-  failed=$((failed + 1))
-fi
+# JS: the tracker's unit and browser tests, then the web UI's browser tests (Chromium against the real
+# API process each).
+for suite in tracker-js/test/ web/test/; do
+  node --test "$suite" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  js_pass=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -1)
+  js_fail=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -1)
+  js_skip=$(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$log" | tail -1)
+  passed=$((passed + ${js_pass:-0})); failed=$((failed + ${js_fail:-0})); skipped=$((skipped + ${js_skip:-0}))
+  if [ "$status" -ne 0 ] && [ "${js_fail:-0}" -eq 0 ]; then
+    failed=$((failed + 1))
+  fi
+done
 
 finish

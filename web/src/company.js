@@ -45,7 +45,7 @@ export async function companyPage(main, me, site, id) {
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Signal'), h('th', { scope: 'col' }, 'Points'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Share')))),
           h('tbody', {}, company.breakdown.map((r) => h('tr', {},
             h('th', { scope: 'row' }, r.signal), h('td', { class: 'num' }, String(r.points)),
-            h('td', {}, h('span', { class: `bar w${Math.round((Math.abs(r.points) / breakdownMax) * 10)}${r.points < 0 ? ' negative' : ''}` })))))),
+            h('td', { class: 'share' }, h('span', { class: `bar w${Math.round((Math.abs(r.points) / breakdownMax) * 10)}${r.points < 0 ? ' negative' : ''}` })))))),
         h('h3', {}, 'Score over time'),
         lineChart(points, { label: `Score of ${company.name} over time`, thresholds }))),
     h('section', { 'aria-labelledby': 'visitors-heading' },

@@ -10,6 +10,7 @@ const ON_SITE_MINUTES = 5;
 
 export async function feedPage(main, me, site) {
   document.title = `Live feed · ${site} · VisitorGrains`;
+  let pending = null;
   const state = { site, lastSeq: 0, alerts: [], ready: false, filters: { who: 'all', temperature: '', rule: '' } };
 
   const status = h('span', { id: 'connection', class: 'connection', role: 'status' }, 'Connecting…');
@@ -70,6 +71,7 @@ export async function feedPage(main, me, site) {
       empty.hidden = true;
     }
     if (state.ready) {
+      refreshSoon();
       announce(`New alert: ${alert.company.name}, ${alert.temperature}, score ${alert.score}`);
       if ((alert.assignee || '').toLowerCase() === me.user.toLowerCase()) notifyAssigned(alert, sound.checked);
     }
@@ -130,6 +132,9 @@ export async function feedPage(main, me, site) {
         ? now.map((c) => h('li', {}, companyLink(c, site), ' ', h('span', { class: `badge ${c.temperature}` }, c.temperature), ' ', time(c.lastSeen)))
         : [h('li', { class: 'muted' }, 'Nobody from a known company right now.')]));
     } catch { /* the feed matters more; try again later */ }
+  }
+  function refreshSoon() {
+    pending ??= setTimeout(() => { pending = null; refreshOnSite(); }, 500);
   }
   refreshOnSite();
   setInterval(refreshOnSite, 15_000);

@@ -51,7 +51,7 @@ export function locatePaths(text) {
 
 /** The span of a path, or of its nearest ancestor that is in the text. */
 export function spanOf(spans, path) {
-  let p = path;
+  let p = path.replace(/^\$\.?/, '');
   while (p) {
     if (spans.has(p)) return spans.get(p);
     p = p.replace(/(\[\d+\]|\.[^.[\]]+|^[^.[\]]+)$/, '');

@@ -1,0 +1,243 @@
+// The web UI in Debian's Chromium against the real API process: sign-in, the live feed (within a second,
+// and nothing missed or repeated across a dropped connection), the company page, the rules editor, site
+// isolation, escaping of what visitors send, the sign-in throttle and the security headers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorld, signedIn, startProxy, cardSeqs, ARTIFACTS, PASSWORD } from '../testing/world.mjs';
+
+let world;
+let nextRange = 0;
+
+/** A lost-deal account of its own address range: its first page view raises an alert. */
+async function company(site, name, owner = 'erik') {
+  const n = nextRange++;
+  const block = n < 16 ? '198.51.100' : '203.0.113';
+  const base = (n % 16) * 16;
+  const domain = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`;
+  await world.account(site, { name, domain, owner, range: `${block}.${base}/28`, city: 'Gothenburg' });
+  return { id: domain, name, ip: `${block}.${base + 1}` };
+}
+
+const visitorId = () => `v_${Math.random().toString(36).slice(2, 12)}`;
+
+before(async () => {
+  world = await startWorld();
+  await world.user('erik', 'sales', ['demo']);
+  await world.user('mia', 'marketer', ['demo']);
+  await world.admin('/api/sites/other', { method: 'PUT', body: { name: 'Other', origins: ['https://other.example'] } });
+  await world.user('bea', 'sales', ['other']);
+});
+
+after(async () => {
+  await world?.stop();
+});
+
+test('the sign-in page is public and served with a CSP without unsafe-inline, frame-ancestors and nosniff', async () => {
+  const response = await fetch(`${world.url}/login`);
+  assert.equal(response.status, 200);
+  const csp = response.headers.get('content-security-policy');
+  assert.ok(csp, 'a Content-Security-Policy header');
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  assert.ok(response.headers.get('referrer-policy'));
+  const feed = await fetch(`${world.url}/`, { redirect: 'manual' });
+  assert.equal(feed.status, 302);
+  assert.match(feed.headers.get('location'), /^\/login/);
+  assert.equal((await fetch(`${world.url}/api/sites/demo/alerts`)).status, 401, 'the API answers 401, never a redirect');
+});
+
+test('a salesperson signs in with the labelled form, and an alert card appears within a second of the page view', async () => {
+  const acme = await company('demo', 'Acme Fasteners');
+  const page = await signedIn(world, 'erik');
+  await page.locator('#connection', { hasText: 'Live' }).waitFor();
+
+  await world.pageview('demo', visitorId(), '/pricing', acme.ip, 'Pricing');
+  const card = page.locator('#alerts .alert-card', { hasText: 'Acme Fasteners' });
+  await card.waitFor({ timeout: 1000 });
+
+  const alert = await world.alertFor('demo', acme.id);
+  assert.equal(await card.getAttribute('data-seq'), String(alert.seq));
+  assert.equal(await card.locator('[data-field=rule]').textContent(), 'lost-deal-returns');
+  assert.equal(await card.locator('[data-field=temperature]').textContent(), alert.temperature);
+  assert.equal(await card.locator('[data-field=score]').textContent(), `Score ${alert.score}`);
+  assert.match(await card.locator('[data-field=location]').textContent(), /SE/);
+  assert.match(await card.locator('[data-field=assignee]').textContent(), /erik \(you\)/);
+  assert.match(await card.locator('[data-field=reasons]').textContent(), /crm:lost-deal/);
+  assert.match(await card.locator('[data-field=pages]').textContent(), /\/pricing/);
+  await page.screenshot({ path: `${ARTIFACTS}feed.png`, fullPage: true });
+  assert.deepEqual(page.errors ?? [], []);
+  await page.context().close();
+});
+
+test('after a dropped connection the feed shows each missed alert once, in order', async () => {
+  const proxy = await startProxy(world.url);
+  try {
+    const page = await signedIn(world, 'erik', proxy.url);
+    await page.locator('#connection', { hasText: 'Live' }).waitFor();
+    const before = await cardSeqs(page);
+
+    const live = await company('demo', 'Before Drop');
+    await world.pageview('demo', visitorId(), '/pricing', live.ip);
+    await page.locator('#alerts .alert-card', { hasText: 'Before Drop' }).waitFor();
+
+    proxy.drop();
+    await page.locator('#connection', { hasText: /Reconnecting|Offline/ }).waitFor();
+    const missed = [];
+    for (const name of ['Missed One', 'Missed Two', 'Missed Three']) {
+      const c = await company('demo', name);
+      await world.pageview('demo', visitorId(), '/pricing', c.ip);
+      missed.push(await world.alertFor('demo', c.id));
+    }
+    assert.equal((await cardSeqs(page)).length, before.length + 1, 'nothing arrives while the connection is down');
+
+    proxy.restore();
+    await page.locator('#connection', { hasText: 'Live' }).waitFor({ timeout: 20_000 });
+    await page.locator('#alerts .alert-card', { hasText: 'Missed Three' }).waitFor();
+
+    const all = (await world.admin('/api/sites/demo/alerts?after=0&limit=1000')).json.map((a) => a.seq);
+    const seqs = await cardSeqs(page);
+    assert.deepEqual(seqs, [...all].sort((a, b) => b - a), 'every alert once, newest first, none repeated');
+    for (const alert of missed) assert.equal(seqs.filter((s) => s === alert.seq).length, 1);
+    // The missed ones arrived in order: their cards stand newest first, one after the other.
+    const top = await page.$$eval('#alerts .alert-card h3', (h) => h.slice(0, 3).map((e) => e.textContent));
+    assert.deepEqual(top, ['Missed Three', 'Missed Two', 'Missed One']);
+    await page.context().close();
+  } finally {
+    proxy.close();
+  }
+});
+
+test('the feed filters by assignee, temperature and rule', async () => {
+  const other = await company('demo', 'Someone Elses', 'piotr');
+  await world.pageview('demo', visitorId(), '/pricing', other.ip);
+  await world.alertFor('demo', other.id);
+  const page = await signedIn(world, 'erik');
+  await page.locator('#alerts .alert-card', { hasText: 'Someone Elses' }).waitFor();
+  await page.getByLabel('Show').selectOption('mine');
+  await page.locator('#alerts .alert-card', { hasText: 'Someone Elses' }).waitFor({ state: 'detached' });
+  assert.ok((await cardSeqs(page)).length > 0, 'erik\'s own alerts stay');
+  await page.getByLabel('Show').selectOption('all');
+  await page.getByLabel('Rule').selectOption('surge');
+  assert.deepEqual(await cardSeqs(page), []);
+  await page.context().close();
+});
+
+test('a page title carrying a script tag is shown as text on the company page, and no script runs', async () => {
+  const target = await company('demo', 'Script Kiddies');
+  const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>Pricing';
+  const visitor = visitorId();
+  await world.pageview('demo', visitor, '/pricing', target.ip, hostile);
+  await world.pageview('demo', visitor, '/customers/volvo', target.ip, 'Case: Volvo');
+  await world.alertFor('demo', target.id);
+
+  const page = await signedIn(world, 'erik');
+  await page.locator('#alerts .alert-card', { hasText: 'Script Kiddies' }).getByRole('link', { name: 'Script Kiddies' }).first().click();
+  await page.waitForURL(/\/companies\/scriptkiddies\.example/);
+  const title = page.locator('.timeline .title', { hasText: 'Pricing' });
+  await title.waitFor();
+  assert.equal(await title.textContent(), hostile);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.locator('main img').count(), 0);
+  assert.equal(await page.locator('#company-name').textContent(), 'Script Kiddies');
+  assert.match(await page.locator('.breakdown').textContent(), /page:pricing/);
+  assert.equal(await page.locator('svg.chart circle').count() >= 2, true, 'the score over time: the alert and now');
+  await page.screenshot({ path: `${ARTIFACTS}company.png`, fullPage: true });
+  await page.context().close();
+});
+
+test('a marketer saves rules with an error: the message shows at the field and nothing changes', async () => {
+  const before = await world.admin('/api/sites/demo/rules');
+  const page = await signedIn(world, 'mia');
+  await page.getByRole('link', { name: 'Rules' }).click();
+  const editor = page.getByLabel('Rules document (JSON)');
+  await page.locator('#rules-version', { hasText: 'version' }).waitFor();
+  const doc = JSON.parse(await editor.inputValue());
+  doc.pages[0].category = 'astrology';
+  await editor.fill(JSON.stringify(doc, null, 2));
+  await page.getByRole('button', { name: 'Save rules' }).click();
+
+  const error = page.locator('.field-error[data-path="pages[0].category"]');
+  await error.waitFor();
+  assert.match(await error.textContent(), /Unknown category 'astrology'/);
+  assert.match(await error.textContent(), /line \d+/);
+  assert.equal(await editor.getAttribute('aria-invalid'), 'true');
+  // Selecting the error puts the cursor on the value at fault.
+  await error.getByRole('button').click();
+  assert.equal(await editor.evaluate((e) => e.value.slice(e.selectionStart, e.selectionEnd)), '"astrology"');
+
+  const after = await world.admin('/api/sites/demo/rules');
+  assert.equal(after.headers.get('vg-rules-version'), before.headers.get('vg-rules-version'));
+  assert.equal(after.text, before.text);
+  await page.context().close();
+});
+
+test('a valid save changes the score of the next page view, and an old version can be restored', async () => {
+  const page = await signedIn(world, 'mia');
+  await page.goto(`${world.url}/rules`);
+  const editor = page.getByLabel('Rules document (JSON)');
+  await page.locator('#rules-version', { hasText: 'version' }).waitFor();
+  const version = Number((await page.locator('#rules-version').textContent()).replace(/\D/g, ''));
+  const doc = JSON.parse(await editor.inputValue());
+  doc.pages.find((p) => p.match === '/pricing*').points = 33;
+  await editor.fill(JSON.stringify(doc, null, 2));
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await page.locator('#rules-saved', { hasText: `version ${version + 1}` }).waitFor();
+
+  const visitor = visitorId();
+  await world.pageview('demo', visitor, '/pricing', '192.0.2.10');
+  const view = (await world.admin(`/api/sites/demo/visitors/${visitor}`)).json;
+  assert.equal(view.score, 33);
+
+  await page.getByRole('button', { name: `Restore version ${version}` }).click();
+  await page.locator('#rules-saved', { hasText: `Version ${version} restored` }).waitFor();
+  const restored = await world.admin('/api/sites/demo/rules');
+  assert.equal(JSON.parse(restored.text).pages.find((p) => p.match === '/pricing*').points, 20);
+  await page.context().close();
+});
+
+test('a salesperson of another site sees nothing of demo: no cards, the API answers 403, the hub refuses', async () => {
+  const secret = await company('demo', 'Secret Demo Co');
+  await world.pageview('demo', visitorId(), '/pricing', secret.ip);
+  await world.alertFor('demo', secret.id);
+
+  const page = await signedIn(world, 'bea');
+  await page.locator('#connection', { hasText: 'Live' }).waitFor();
+  assert.match(await page.locator('.site-name').textContent(), /other/);
+  assert.deepEqual(await cardSeqs(page), []);
+  const status = await page.evaluate(async () => (await fetch('/api/sites/demo/alerts?after=0')).status);
+  assert.equal(status, 403);
+  const companyStatus = await page.evaluate(async (id) => (await fetch(`/api/sites/demo/companies/${id}`)).status, secret.id);
+  assert.equal(companyStatus, 403);
+
+  await page.goto(`${world.url}/?site=demo`);
+  await page.locator('#feed-error', { hasText: 'Cannot follow demo' }).waitFor();
+  assert.deepEqual(await cardSeqs(page), []);
+  assert.equal(await page.locator('text=Secret Demo Co').count(), 0);
+  await page.context().close();
+});
+
+test('wrong passwords five times throttle the sign-in: the form says so and the server answers 429', async () => {
+  const context = await world.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${world.url}/login`);
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel('User name').fill('erik');
+    await page.getByLabel('Password').fill(`wrong-password-${i}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#login-error', { hasText: 'Wrong user name or password' }).waitFor();
+    await page.locator('button:enabled', { hasText: 'Sign in' }).waitFor();
+  }
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#login-error', { hasText: 'Too many failed sign-ins' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/login', 'even the right password waits');
+
+  const response = await fetch(`${world.url}/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'erik', password: PASSWORD }),
+  });
+  assert.equal(response.status, 429);
+  assert.ok(Number(response.headers.get('retry-after')) > 0);
+  await context.close();
+});
