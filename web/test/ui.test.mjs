@@ -24,6 +24,7 @@ before(async () => {
   world = await startWorld();
   await world.user('erik', 'sales', ['demo']);
   await world.user('mia', 'marketer', ['demo']);
+  await world.user('anna', 'sales', ['demo']);
   await world.admin('/api/sites/other', { method: 'PUT', body: { name: 'Other', origins: ['https://other.example'] } });
   await world.user('bea', 'sales', ['other']);
 });
@@ -66,6 +67,7 @@ test('a salesperson signs in with the labelled form, and an alert card appears w
   assert.match(await card.locator('[data-field=assignee]').textContent(), /erik \(you\)/);
   assert.match(await card.locator('[data-field=reasons]').textContent(), /crm:lost-deal/);
   assert.match(await card.locator('[data-field=pages]').textContent(), /\/pricing/);
+  await page.locator('#on-site', { hasText: 'Acme Fasteners' }).waitFor();
   await page.screenshot({ path: `${ARTIFACTS}feed.png`, fullPage: true });
   assert.deepEqual(page.errors ?? [], []);
   await page.context().close();
@@ -122,6 +124,36 @@ test('the feed filters by assignee, temperature and rule', async () => {
   await page.getByLabel('Rule').selectOption('surge');
   assert.deepEqual(await cardSeqs(page), []);
   await page.context().close();
+});
+
+test('a claim in one browser shows in the other at once; a rejection carries its reason', async () => {
+  const lead = await company('demo', 'Claimable Co');
+  await world.pageview('demo', visitorId(), '/pricing', lead.ip);
+  const alert = await world.alertFor('demo', lead.id);
+  const erik = await signedIn(world, 'erik');
+  const anna = await signedIn(world, 'anna');
+  const mineCard = erik.locator(`#alerts .alert-card[data-seq="${alert.seq}"]`);
+  const theirCard = anna.locator(`#alerts .alert-card[data-seq="${alert.seq}"]`);
+  await theirCard.locator('[data-field=handling]', { hasText: 'Unclaimed' }).waitFor();
+
+  await mineCard.getByRole('button', { name: 'Claim' }).click();
+  await theirCard.locator('[data-field=handling]', { hasText: 'Claimed by erik' }).waitFor({ timeout: 1000 });
+  assert.equal(await theirCard.getByRole('button', { name: 'Claim' }).count(), 0);
+  assert.equal(await theirCard.getByRole('button', { name: 'Accept as SQL' }).count(), 0);
+
+  await mineCard.getByText('Reject…').click();
+  await mineCard.getByLabel('Reason for rejecting').fill('a student');
+  await mineCard.getByRole('button', { name: 'Reject', exact: true }).click();
+  await theirCard.locator('[data-field=handling]', { hasText: 'rejected: a student' }).waitFor({ timeout: 1000 });
+
+  const status = await anna.evaluate(async (seq) => (await fetch(`/api/sites/demo/alerts/${seq}/handling`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-VG-Request': '1' }, body: JSON.stringify({ action: 'accept' }),
+  })).status, alert.seq);
+  assert.equal(status, 409, 'only the one who claimed it accepts it');
+  await anna.reload();
+  await anna.locator(`#alerts .alert-card[data-seq="${alert.seq}"] [data-field=handling]`, { hasText: 'Claimed by erik' }).waitFor();
+  await erik.context().close();
+  await anna.context().close();
 });
 
 test('a page title carrying a script tag is shown as text on the company page, and no script runs', async () => {

@@ -60,6 +60,32 @@ public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains
         }
     }
 
+    /// <summary>A change in how an alert is handled (a claim, an outcome): to every subscriber of its site on this node.</summary>
+    public void PublishUpdate(AlertHandling handling)
+    {
+        if (!_bySite.TryGetValue(handling.Site, out var subscribers))
+        {
+            return;
+        }
+
+        foreach (var subscription in subscribers.Values)
+        {
+            _ = SendUpdateAsync(subscription.ConnectionId, handling);
+        }
+    }
+
+    private async Task SendUpdateAsync(string connectionId, AlertHandling handling)
+    {
+        try
+        {
+            await hub.Clients.Client(connectionId).SendAsync(ProspectsHub.AlertUpdatedMethod, handling);
+        }
+        catch (Exception ex) when (ex is TimeoutException or IOException)
+        {
+            log.LogWarning(ex, "Could not send the handling of alert {Seq} of {Site} to {Connection}", handling.Seq, handling.Site, connectionId);
+        }
+    }
+
     private async Task DeliverAsync(Subscription subscription, Alert alert)
     {
         await subscription.Gate.WaitAsync();

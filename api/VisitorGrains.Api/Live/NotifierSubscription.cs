@@ -1,4 +1,5 @@
 using VisitorGrains.Domain.Alerts;
+using VisitorGrains.Domain.Feed;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Feed;
 using VisitorGrains.Grains.Sites;
@@ -18,6 +19,12 @@ public sealed class NotifierSubscription(IGrainFactory grains, LiveFeed feed, Si
     public Task OnAlertAsync(Alert alert)
     {
         feed.Publish(alert);
+        return Task.CompletedTask;
+    }
+
+    public Task OnAlertUpdatedAsync(AlertHandling handling)
+    {
+        feed.PublishUpdate(handling);
         return Task.CompletedTask;
     }
 

@@ -8,12 +8,15 @@ namespace VisitorGrains.Api.Live;
 
 /// <summary>
 /// <c>/hubs/prospects</c>: a salesperson subscribes to a site's feed with the last sequence seen, gets
-/// what was missed in order, then live alerts (client method <c>alert</c>).
+/// what was missed in order, then live alerts (client method <c>alert</c>), and changes in their handling (<c>alertUpdated</c>).
 /// </summary>
 [Authorize]
 public sealed class ProspectsHub(LiveFeed feed, SiteDirectory sites, HubCredentials credentials) : Hub
 {
     public const string AlertMethod = "alert";
+
+    /// <summary>How an alert is handled changed (claimed, snoozed, accepted, rejected, judged): <c>AlertHandling</c>.</summary>
+    public const string AlertUpdatedMethod = "alertUpdated";
 
     public async Task Subscribe(string site, long afterSeq)
     {

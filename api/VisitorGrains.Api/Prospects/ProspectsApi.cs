@@ -14,6 +14,8 @@ namespace VisitorGrains.Api.Prospects;
 
 public sealed record StageMoveRequest(string? Action, string? Reason);
 
+public sealed record HandlingRequest(string? Action, string? Reason, int? Minutes);
+
 /// <summary>The salespeople's surface: companies, visitors and the alert feed of a site.</summary>
 public static class ProspectsApi
 {
@@ -28,6 +30,8 @@ public static class ProspectsApi
         site.MapGet("/visitors/{visitor}", GetVisitorAsync);
         site.MapPost("/visitors/{visitor}/stage", MoveAsync);
         site.MapGet("/alerts", GetAlertsAsync);
+        site.MapGet("/alerts/handling", GetHandlingAsync);
+        site.MapPost("/alerts/{seq:long}/handling", HandleAsync);
         return api;
     }
 
@@ -160,5 +164,93 @@ public static class ProspectsApi
 
         var alerts = await grains.GetGrain<IFeedGrain>(site).AfterAsync(Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, FeedState.Retained));
         return TypedResults.Ok(alerts);
+    }
+
+    private static async Task<IResult> GetHandlingAsync(string site, long? after, HttpContext http, IGrainFactory grains)
+    {
+        if (SiteAccess.Gate(site, http.User) is { } fail)
+        {
+            return fail;
+        }
+
+        return TypedResults.Ok(await grains.GetGrain<IAlertHandlingGrain>(site).AfterAsync(Math.Max(0, after ?? 0)));
+    }
+
+    /// <summary>
+    /// Sales claims, releases or snoozes an alert, accepts it (its visitor becomes an SQL) or rejects it
+    /// with a reason (back to nurture), and says whether it was a good lead or junk. The team sees it at once.
+    /// </summary>
+    private static async Task<IResult> HandleAsync(string site, long seq, HandlingRequest request, HttpContext http, IGrainFactory grains)
+    {
+        if (SiteAccess.Gate(site, http.User) is { } fail)
+        {
+            return fail;
+        }
+
+        if (!http.User.CanAccess(site, Roles.Sales))
+        {
+            return SiteAccess.Forbidden("Only sales handles alerts.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (request.Action is null || !HandlingActions.All.Contains(request.Action))
+        {
+            errors["action"] = ["One of claim, release, snooze, accept, reject, good, junk."];
+        }
+
+        var reason = request.Reason?.Trim() ?? "";
+        if (request.Action == HandlingActions.Reject && reason.Length == 0)
+        {
+            errors["reason"] = ["Say why the lead is rejected."];
+        }
+        else if (reason.Length > 500 || reason.Any(char.IsControl))
+        {
+            errors["reason"] = ["At most 500 printable characters."];
+        }
+
+        if (request.Minutes is < 1 or > HandlingState.MaxSnoozeMinutes)
+        {
+            errors["minutes"] = [$"1–{HandlingState.MaxSnoozeMinutes} minutes."];
+        }
+
+        if (seq < 1)
+        {
+            errors["seq"] = ["An alert's sequence number, from 1."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var by = http.User.Identity?.Name ?? "sales";
+        var result = await grains.GetGrain<IAlertHandlingGrain>(site).ActAsync(seq, request.Action!, by, reason.Length > 0 ? reason : null, request.Minutes);
+        if (result.NotFound)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: result.Problem);
+        }
+
+        if (result.Problem is { } problem)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, detail: problem);
+        }
+
+        if (request.Action is HandlingActions.Accept or HandlingActions.Reject)
+        {
+            await MoveAlertVisitorAsync(site, seq, request.Action == HandlingActions.Accept ? SalesMove.Accept : SalesMove.Reject, reason, by, grains);
+        }
+
+        return TypedResults.Ok(result.Handling);
+    }
+
+    /// <summary>Accepting an alert makes its visitor an SQL, rejecting sends it back to nurture, where that move is possible.</summary>
+    private static async Task MoveAlertVisitorAsync(string site, long seq, SalesMove move, string reason, string by, IGrainFactory grains)
+    {
+        var found = await grains.GetGrain<IFeedGrain>(site).AfterAsync(seq - 1, 1);
+        var alert = found.Count > 0 ? found[0] : null;
+        if (alert?.Visitor is { } visitor && alert.Seq == seq)
+        {
+            await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor)).MoveAsync(move, reason, by);
+        }
     }
 }

@@ -2,6 +2,7 @@ using Orleans.Concurrency;
 using VisitorGrains.Domain.Alerts;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Companies;
+using VisitorGrains.Domain.Feed;
 using VisitorGrains.Domain.Journeys;
 using VisitorGrains.Domain.Lifecycle;
 using VisitorGrains.Domain.Sites;
@@ -60,6 +61,19 @@ public interface IFeedGrain : IGrainWithStringKey
     Task RecoverAsync();
 }
 
+/// <summary>How a site's alerts are handled by sales (key: site): claims, snoozes, outcomes, verdicts.</summary>
+public interface IAlertHandlingGrain : IGrainWithStringKey
+{
+    /// <summary>Does <paramref name="action"/> to the alert numbered <paramref name="seq"/>; a problem when someone else's claim is in the way, or there is no such alert.</summary>
+    Task<HandlingResult> ActAsync(long seq, string action, string by, string? reason, int? snoozeMinutes);
+
+    /// <summary>The handling of alerts after <paramref name="afterSeq"/> (those with any).</summary>
+    Task<IReadOnlyList<AlertHandling>> AfterAsync(long afterSeq);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record HandlingResult([property: Id(0)] AlertHandling? Handling, [property: Id(1)] string? Problem, [property: Id(2)] bool NotFound = false);
+
 /// <summary>A site's settings, rules and accounts (key: site).</summary>
 public interface ISiteGrain : IGrainWithStringKey
 {
@@ -103,6 +117,9 @@ public interface INotifierGrain : IGrainWithIntegerKey
 
     [OneWay]
     Task SiteChangedAsync(string site, long version);
+
+    [OneWay]
+    Task AlertUpdatedAsync(AlertHandling handling);
 }
 
 /// <summary>What an API node (or silo) hears from the notifier.</summary>
@@ -113,4 +130,7 @@ public interface INodeObserver : IGrainObserver
 
     [OneWay]
     Task OnSiteChangedAsync(string site, long version);
+
+    [OneWay]
+    Task OnAlertUpdatedAsync(AlertHandling handling);
 }

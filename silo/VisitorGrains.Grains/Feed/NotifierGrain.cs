@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Utilities;
 using VisitorGrains.Domain.Alerts;
+using VisitorGrains.Domain.Feed;
 using VisitorGrains.Grains.Abstractions;
 
 namespace VisitorGrains.Grains.Feed;
@@ -30,6 +31,12 @@ public sealed class NotifierGrain(ILogger<NotifierGrain> log) : Grain, INotifier
     public Task AlertRaisedAsync(Alert alert)
     {
         _nodes.Notify(node => node.OnAlertAsync(alert));
+        return Task.CompletedTask;
+    }
+
+    public Task AlertUpdatedAsync(AlertHandling handling)
+    {
+        _nodes.Notify(node => node.OnAlertUpdatedAsync(handling));
         return Task.CompletedTask;
     }
 

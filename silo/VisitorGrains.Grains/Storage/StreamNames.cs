@@ -9,6 +9,7 @@ public static class StreamNames
     public const string SitePrefix = "site/";
     public const string KeyPrefix = "key/";
     public const string UserPrefix = "user/";
+    public const string HandlingPrefix = "handling/";
 
     public static string Visitor(string key) => VisitorPrefix + key;
 
@@ -21,4 +22,6 @@ public static class StreamNames
     public static string Key(string hash) => KeyPrefix + hash;
 
     public static string User(string name) => UserPrefix + name;
+
+    public static string Handling(string site) => HandlingPrefix + site;
 }
