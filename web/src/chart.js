@@ -39,3 +39,30 @@ export function lineChart(points, { label, width = 560, height = 180, thresholds
   }
   return root;
 }
+
+/** Horizontal bars as an HTML list (readable by screen readers as label: value). */
+export function barChart(rows, { label, id } = {}) {
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  const list = document.createElement('ul');
+  list.className = 'bars';
+  if (id) list.id = id;
+  list.setAttribute('aria-label', label);
+  for (const row of rows) {
+    const item = document.createElement('li');
+    const name = document.createElement(row.href ? 'a' : 'span');
+    name.className = 'bar-label';
+    name.textContent = row.label;
+    if (row.href) name.setAttribute('href', row.href);
+    const track = document.createElement('span');
+    track.className = 'bar-track';
+    const bar = document.createElement('span');
+    bar.className = `bar w${Math.round((Math.max(0, row.value) / max) * 10)}`;
+    track.append(bar);
+    const value = document.createElement('span');
+    value.className = 'bar-value num';
+    value.textContent = String(row.value);
+    item.append(name, track, value);
+    list.append(item);
+  }
+  return list;
+}

@@ -5,6 +5,7 @@ import { feedPage } from './feed.js';
 import { companyPage } from './company.js';
 import { rulesPage } from './rules.js';
 import { settingsPage } from './settings.js';
+import { reportsPage } from './reports.js';
 
 const main = document.getElementById('main');
 
@@ -27,6 +28,7 @@ async function start() {
     else if (company) await companyPage(main, me, site, decodeURIComponent(company[1]));
     else if (path === '/rules') await rulesPage(main, me, site);
     else if (path === '/settings' || path === '/accounts') await settingsPage(main, me, site);
+    else if (path === '/reports') await reportsPage(main, me, site);
     else clear(main).append(h('h1', {}, 'Not found'));
   } catch (error) {
     clear(main).append(h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, error.message));
@@ -45,7 +47,7 @@ function nav(me, site) {
   const list = document.getElementById('nav');
   const q = `?site=${encodeURIComponent(site)}`;
   const links = [['/', 'Live feed']];
-  if (me.canConfigure) links.push(['/rules', 'Rules'], ['/settings', 'Site settings']);
+  if (me.canConfigure) links.push(['/rules', 'Rules'], ['/reports', 'Reports'], ['/settings', 'Site settings']);
   for (const [href, label] of links) {
     const current = location.pathname === href;
     list.append(h('li', {}, h('a', { href: href + q, 'aria-current': current ? 'page' : null }, label)));

@@ -8,7 +8,39 @@ import { locatePaths, spanOf, lineOf } from './jsonpaths.js';
 export async function rulesPage(main, me, site) {
   document.title = `Rules · ${site} · VisitorGrains`;
   if (!me.canConfigure) {
-    clear(main).append(h('h1', {}, 'Rules'), h('p', { role: 'alert' }, 'Only marketers change rules.'));
+    const samplePages = h('textarea', { id: 'preview-pages', rows: 5, class: 'code' });
+  samplePages.value = '/pricing\n/customers/volvo\n/contact';
+  const previewResult = h('div', { id: 'preview-result', 'aria-live': 'polite' });
+
+  async function preview(event) {
+    event.preventDefault();
+    previewResult.replaceChildren();
+    let draft;
+    try {
+      draft = JSON.parse(editor.value);
+    } catch (e) {
+      showErrors({ title: 'This is not valid JSON.', errors: { '': [e.message] } });
+      return;
+    }
+    const pages = samplePages.value.split('\n').map((p) => p.trim()).filter(Boolean);
+    try {
+      const result = await api(sitePath(site, '/rules/preview'), { method: 'POST', body: { rules: draft, pages } });
+      previewResult.replaceChildren(
+        h('p', { id: 'preview-score', class: 'score big' }, `Score ${result.score} · ${result.temperature} · ${result.stage}`),
+        h('table', {}, h('caption', {}, 'Score after each page'),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Page'), h('th', { scope: 'col', class: 'num' }, 'Score'))),
+          h('tbody', {}, result.steps.map((s) => h('tr', {}, h('td', {}, h('code', {}, s.path)), h('td', { class: 'num' }, String(s.score)))))),
+        h('p', {}, 'Why: ', result.reasons.map((r) => `${r.signal} ${r.points > 0 ? '+' : ''}${r.points}`).join(', ') || 'no points'));
+    } catch (e) {
+      const errors = e instanceof ApiError ? e.problem?.errors ?? {} : {};
+      const ruleErrors = Object.fromEntries(Object.entries(errors).filter(([k]) => k.startsWith('rules')).map(([k, v]) => [k.replace(/^rules\.?/, ''), v]));
+      if (Object.keys(ruleErrors).length) showErrors({ title: 'The draft has errors.', errors: ruleErrors });
+      const other = Object.entries(errors).filter(([k]) => !k.startsWith('rules'));
+      previewResult.replaceChildren(h('p', { class: 'error', role: 'alert' }, other.length ? other.map(([k, v]) => `${k}: ${v.join(' ')}`).join('; ') : e.message));
+    }
+  }
+
+  clear(main).append(h('h1', {}, 'Rules'), h('p', { role: 'alert' }, 'Only marketers change rules.'));
     return;
   }
   const editor = h('textarea', { id: 'rules-json', class: 'code', rows: 28, spellcheck: 'false', 'aria-describedby': 'rules-help rules-errors' });
@@ -78,6 +110,38 @@ export async function rulesPage(main, me, site) {
     }
   }
 
+  const samplePages = h('textarea', { id: 'preview-pages', rows: 5, class: 'code' });
+  samplePages.value = '/pricing\n/customers/volvo\n/contact';
+  const previewResult = h('div', { id: 'preview-result', 'aria-live': 'polite' });
+
+  async function preview(event) {
+    event.preventDefault();
+    previewResult.replaceChildren();
+    let draft;
+    try {
+      draft = JSON.parse(editor.value);
+    } catch (e) {
+      showErrors({ title: 'This is not valid JSON.', errors: { '': [e.message] } });
+      return;
+    }
+    const pages = samplePages.value.split('\n').map((p) => p.trim()).filter(Boolean);
+    try {
+      const result = await api(sitePath(site, '/rules/preview'), { method: 'POST', body: { rules: draft, pages } });
+      previewResult.replaceChildren(
+        h('p', { id: 'preview-score', class: 'score big' }, `Score ${result.score} · ${result.temperature} · ${result.stage}`),
+        h('table', {}, h('caption', {}, 'Score after each page'),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Page'), h('th', { scope: 'col', class: 'num' }, 'Score'))),
+          h('tbody', {}, result.steps.map((s) => h('tr', {}, h('td', {}, h('code', {}, s.path)), h('td', { class: 'num' }, String(s.score)))))),
+        h('p', {}, 'Why: ', result.reasons.map((r) => `${r.signal} ${r.points > 0 ? '+' : ''}${r.points}`).join(', ') || 'no points'));
+    } catch (e) {
+      const errors = e instanceof ApiError ? e.problem?.errors ?? {} : {};
+      const ruleErrors = Object.fromEntries(Object.entries(errors).filter(([k]) => k.startsWith('rules')).map(([k, v]) => [k.replace(/^rules\.?/, ''), v]));
+      if (Object.keys(ruleErrors).length) showErrors({ title: 'The draft has errors.', errors: ruleErrors });
+      const other = Object.entries(errors).filter(([k]) => !k.startsWith('rules'));
+      previewResult.replaceChildren(h('p', { class: 'error', role: 'alert' }, other.length ? other.map(([k, v]) => `${k}: ${v.join(' ')}`).join('; ') : e.message));
+    }
+  }
+
   clear(main).append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Rules'), h('span', { class: 'muted' }, `Site ${site}, `, version)),
     h('form', { id: 'rules-form', onsubmit: save },
@@ -86,6 +150,12 @@ export async function rulesPage(main, me, site) {
       h('div', { class: 'editor' }, editor, errors),
       h('p', {}, h('button', { type: 'submit' }, 'Save rules'), ' ', h('button', { type: 'button', onclick: load }, 'Discard changes')),
       saved),
+    h('section', { 'aria-labelledby': 'preview-heading' },
+      h('h2', { id: 'preview-heading' }, 'Preview: score a sample journey'),
+      h('form', { id: 'preview-form', onsubmit: preview },
+        h('p', { class: 'field' }, h('label', { for: 'preview-pages' }, 'Pages of the sample journey, one a line'), samplePages),
+        h('p', {}, h('button', { type: 'submit' }, 'Score with the draft'))),
+      previewResult),
     h('section', { 'aria-labelledby': 'versions-heading' },
       h('h2', { id: 'versions-heading' }, 'Version history'),
       h('table', {}, h('thead', {}, h('tr', {}, ['Version', 'Saved', 'By', ''].map((t) => h('th', { scope: 'col' }, t)))), versions)));

@@ -48,12 +48,12 @@ export async function settingsPage(main, me, site) {
       progress.value = 100;
       let body = null;
       try { body = JSON.parse(request.responseText); } catch { /* not JSON */ }
-      if (request.status >= 400 || !body) {
+      if (!body || (request.status >= 400 && !Array.isArray(body.errors))) {
         importResult.replaceChildren(h('p', { class: 'error', role: 'alert' }, body?.detail || body?.title || `The import failed (${request.status}).`));
         return;
       }
       importResult.replaceChildren(
-        h('p', { role: 'status' }, `Imported ${body.imported} of ${body.total} rows.`),
+        h('p', { role: 'status' }, `Imported ${body.imported} of ${body.imported + new Set(body.errors.map((e) => e.row)).size} rows; the site has ${body.total} accounts.`),
         body.errors.length ? h('table', { class: 'import-errors' },
           h('caption', {}, 'Rows that were not imported'),
           h('thead', {}, h('tr', {}, ['Row', 'Field', 'Problem'].map((t) => h('th', { scope: 'col' }, t)))),

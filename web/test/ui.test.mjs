@@ -229,6 +229,53 @@ test('a valid save changes the score of the next page view, and an old version c
   await page.context().close();
 });
 
+test('a marketer previews a sample journey under the draft without saving it', async () => {
+  const before = await world.admin('/api/sites/demo/rules');
+  const page = await signedIn(world, 'mia');
+  await page.goto(`${world.url}/rules`);
+  const editor = page.getByLabel('Rules document (JSON)');
+  await page.locator('#rules-version', { hasText: 'version' }).waitFor();
+  const doc = JSON.parse(await editor.inputValue());
+  doc.pages.find((p) => p.match === '/pricing*').points = 44;
+  await editor.fill(JSON.stringify(doc, null, 2));
+  await page.getByLabel('Pages of the sample journey, one a line').fill('/pricing\n/careers');
+  await page.getByRole('button', { name: 'Score with the draft' }).click();
+  await page.locator('#preview-score', { hasText: 'Score 29' }).waitFor();
+  assert.match(await page.locator('#preview-result').textContent(), /page:pricing \+44/);
+  const after = await world.admin('/api/sites/demo/rules');
+  assert.equal(after.headers.get('vg-rules-version'), before.headers.get('vg-rules-version'));
+  await page.context().close();
+});
+
+test('a marketer imports accounts from a CSV file and sees each bad row\'s error; the snippet is ready to paste', async () => {
+  const page = await signedIn(world, 'mia');
+  await page.getByRole('link', { name: 'Site settings' }).click();
+  assert.match(await page.getByLabel(/Paste this into every page/).inputValue(), /<script async src="http:\/\/127\.0\.0\.1:\d+\/vg\.js" data-site="demo"><\/script>/);
+  const csv = 'name,domain,status,owner,products,industry,employees,revenue,country,ip_ranges\n'
+    + 'Imported Good,importedgood.example,target,erik,,,,,SE,192.0.2.128/28\n'
+    + 'Imported Bad,importedbad.example,target,erik,,,,,SE,not-a-range\n';
+  await page.getByLabel('CSV file').setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await page.locator('#import-result', { hasText: 'Imported 1 of 2 rows' }).waitFor();
+  const row = page.locator('#import-result tbody tr');
+  assert.equal(await row.count(), 1);
+  assert.match(await row.textContent(), /ip_ranges/);
+  assert.equal(await page.locator('#import-progress').getAttribute('value'), '100');
+  await page.context().close();
+});
+
+test('reports show the lifecycle funnel, alerts per week by rule and the top companies', async () => {
+  const page = await signedIn(world, 'mia');
+  await page.getByRole('link', { name: 'Reports' }).click();
+  await page.locator('#funnel li').first().waitFor();
+  assert.match(await page.locator('#funnel').textContent(), /prospect/);
+  assert.ok(await page.locator('#alerts-by-week tbody tr').count() >= 1);
+  assert.match(await page.locator('#alerts-by-week thead').textContent(), /lost-deal-returns/);
+  assert.ok(await page.locator('#top-companies a').count() >= 1);
+  await page.screenshot({ path: `${ARTIFACTS}reports.png`, fullPage: true });
+  await page.context().close();
+});
+
 test('a salesperson of another site sees nothing of demo: no cards, the API answers 403, the hub refuses', async () => {
   const secret = await company('demo', 'Secret Demo Co');
   await world.pageview('demo', visitorId(), '/pricing', secret.ip);

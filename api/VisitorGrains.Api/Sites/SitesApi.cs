@@ -17,6 +17,8 @@ public sealed record SiteResponse(string Id, string Name, IReadOnlyList<string> 
 
 public sealed record RulesVersionInfo(int Version, DateTimeOffset At, string? Author);
 
+public sealed record PreviewRequest(JsonElement? Rules, List<string>? Pages);
+
 public sealed record ImportResult(int Imported, int Total, IReadOnlyList<ImportError> Errors);
 
 /// <summary>The marketers' surface: sites, their rules (versioned) and their accounts.</summary>
@@ -34,6 +36,7 @@ public static class SitesApi
         sites.MapPut("/rules", PutRulesAsync);
         sites.MapGet("/rules/versions", GetRulesVersionsAsync);
         sites.MapPost("/rules/versions/{version:int}/restore", RestoreRulesAsync);
+        sites.MapPost("/rules/preview", PreviewRulesAsync);
         sites.MapPost("/accounts", ImportAccountsAsync);
         sites.MapGet("/accounts", GetAccountsAsync);
         return api;
@@ -289,6 +292,47 @@ public static class SitesApi
         return definition is null
             ? (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"There is no site '{site}'."))
             : (definition, null);
+    }
+
+    /// <summary>Scores a sample journey under a draft (or the current rules) without saving anything.</summary>
+    private static async Task<IResult> PreviewRulesAsync(string site, PreviewRequest request, HttpContext http, IGrainFactory grains, TimeProvider time)
+    {
+        var (definition, fail) = await LoadAsync(site, http, grains, configure: true);
+        if (definition is null)
+        {
+            return fail!;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var pages = request.Pages ?? [];
+        if (pages.Count is 0 or > RulesPreview.MaxPages)
+        {
+            errors["pages"] = [$"1–{RulesPreview.MaxPages} paths, each starting with '/'."];
+        }
+
+        for (var i = 0; i < pages.Count && i < RulesPreview.MaxPages; i++)
+        {
+            if (pages[i] is not { Length: > 0 and <= 2000 } path || path[0] != '/' || path.Any(char.IsControl))
+            {
+                errors[$"pages[{i}]"] = ["A path starting with '/', at most 2000 characters."];
+            }
+        }
+
+        var rules = CompiledRules.Compile(definition.CurrentRules.Version, definition.CurrentRules.Json).Rules ?? CompiledRules.Default;
+        if (request.Rules is { ValueKind: JsonValueKind.Object } draft)
+        {
+            var (compiled, ruleErrors) = CompiledRules.Compile(0, draft.GetRawText());
+            foreach (var (path, messages) in ruleErrors)
+            {
+                errors[path.Length == 0 ? "rules" : $"rules.{path.TrimStart('$', '.')}"] = messages;
+            }
+
+            rules = compiled ?? rules;
+        }
+
+        return errors.Count > 0
+            ? TypedResults.ValidationProblem(errors)
+            : TypedResults.Ok(RulesPreview.Score(rules, pages, time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
     private static SiteResponse ToResponse(SiteDefinition site) =>

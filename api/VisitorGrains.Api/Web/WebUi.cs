@@ -16,7 +16,7 @@ public static class WebUi
         "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>The UI's pages (all served by the one shell, which routes by path).</summary>
-    private static readonly string[] Pages = ["/", "/companies/{id}", "/rules", "/accounts", "/settings"];
+    private static readonly string[] Pages = ["/", "/companies/{id}", "/rules", "/reports", "/accounts", "/settings"];
 
     private static string Directory => Path.Combine(AppContext.BaseDirectory, "web");
 
