@@ -3,7 +3,7 @@
 // isolation, escaping of what visitors send, the sign-in throttle and the security headers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, signedIn, startProxy, cardSeqs, ARTIFACTS, PASSWORD } from '../testing/world.mjs';
+import { startWorld, signedIn, startProxy, cardSeqs, unlabelled, ARTIFACTS, PASSWORD } from '../testing/world.mjs';
 
 let world;
 let nextRange = 0;
@@ -68,6 +68,7 @@ test('a salesperson signs in with the labelled form, and an alert card appears w
   assert.match(await card.locator('[data-field=reasons]').textContent(), /crm:lost-deal/);
   assert.match(await card.locator('[data-field=pages]').textContent(), /\/pricing/);
   await page.locator('#on-site', { hasText: 'Acme Fasteners' }).waitFor();
+  assert.deepEqual(await unlabelled(page), [], 'every control has a label');
   await page.screenshot({ path: `${ARTIFACTS}feed.png`, fullPage: true });
   assert.deepEqual(page.errors ?? [], []);
   await page.context().close();
@@ -111,6 +112,29 @@ test('after a dropped connection the feed shows each missed alert once, in order
   }
 });
 
+test('an alert assigned to me raises a browser notification; one of a colleague does not', async () => {
+  // The page's Notification, recorded (the test's own script, added before the page's).
+  const init = () => {
+    window.__notified = [];
+    window.Notification = class {
+      static permission = 'granted';
+      static requestPermission() { return Promise.resolve('granted'); }
+      constructor(title) { window.__notified.push(title); }
+    };
+  };
+  const page = await signedIn(world, 'erik', world.url, { init });
+  await page.locator('#connection', { hasText: 'Live' }).waitFor();
+  const theirs = await company('demo', 'Not Eriks', 'piotr');
+  const mine = await company('demo', 'Eriks Own');
+  await world.pageview('demo', visitorId(), '/pricing', theirs.ip);
+  await page.locator('#alerts .alert-card', { hasText: 'Not Eriks' }).waitFor();
+  await world.pageview('demo', visitorId(), '/pricing', mine.ip);
+  await page.locator('#alerts .alert-card', { hasText: 'Eriks Own' }).waitFor();
+  await page.waitForFunction(() => window.__notified.length > 0);
+  assert.deepEqual(await page.evaluate(() => window.__notified), ['Eriks Own is cold']);
+  await page.context().close();
+});
+
 test('the feed filters by assignee, temperature and rule', async () => {
   const other = await company('demo', 'Someone Elses', 'piotr');
   await world.pageview('demo', visitorId(), '/pricing', other.ip);
@@ -136,7 +160,9 @@ test('a claim in one browser shows in the other at once; a rejection carries its
   const theirCard = anna.locator(`#alerts .alert-card[data-seq="${alert.seq}"]`);
   await theirCard.locator('[data-field=handling]', { hasText: 'Unclaimed' }).waitFor();
 
-  await mineCard.getByRole('button', { name: 'Claim' }).click();
+  // By keyboard: focus the button and press Enter.
+  await mineCard.getByRole('button', { name: 'Claim' }).focus();
+  await erik.keyboard.press('Enter');
   await theirCard.locator('[data-field=handling]', { hasText: 'Claimed by erik' }).waitFor({ timeout: 1000 });
   assert.equal(await theirCard.getByRole('button', { name: 'Claim' }).count(), 0);
   assert.equal(await theirCard.getByRole('button', { name: 'Accept as SQL' }).count(), 0);
@@ -185,6 +211,7 @@ test('a marketer saves rules with an error: the message shows at the field and n
   await page.getByRole('link', { name: 'Rules' }).click();
   const editor = page.getByLabel('Rules document (JSON)');
   await page.locator('#rules-version', { hasText: 'version' }).waitFor();
+  assert.deepEqual(await unlabelled(page), [], 'every control has a label');
   const doc = JSON.parse(await editor.inputValue());
   doc.pages[0].category = 'astrology';
   await editor.fill(JSON.stringify(doc, null, 2));
@@ -254,6 +281,7 @@ test('a marketer imports accounts from a CSV file and sees each bad row\'s error
   const csv = 'name,domain,status,owner,products,industry,employees,revenue,country,ip_ranges\n'
     + 'Imported Good,importedgood.example,target,erik,,,,,SE,192.0.2.128/28\n'
     + 'Imported Bad,importedbad.example,target,erik,,,,,SE,not-a-range\n';
+  assert.deepEqual(await unlabelled(page), [], 'every control has a label');
   await page.getByLabel('CSV file').setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: 'Upload' }).click();
   await page.locator('#import-result', { hasText: 'Imported 1 of 2 rows' }).waitFor();

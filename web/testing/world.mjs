@@ -119,8 +119,9 @@ export async function startWorld() {
 export const PASSWORD = 'a-long-enough-password';
 
 /** A fresh browser context (its own cookies) signed in through the labelled form. */
-export async function signedIn(world, user, base = world.url) {
+export async function signedIn(world, user, base = world.url, { init } = {}) {
   const context = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   page.on('pageerror', (error) => { page.errors = [...(page.errors ?? []), error]; });
   await page.goto(`${base}/login`);
@@ -170,4 +171,11 @@ export async function startProxy(target) {
 /** The sequence numbers of the alert cards, top to bottom. */
 export async function cardSeqs(page) {
   return page.$$eval('#alerts .alert-card', (cards) => cards.map((c) => Number(c.dataset.seq)));
+}
+
+/** Form controls that no label names (a <label for>, a wrapping label or aria-label): accessibility. */
+export async function unlabelled(page) {
+  return page.$$eval('main input:not([type=hidden]), main select, main textarea, main button', (controls) => controls
+    .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !(c.tagName === 'BUTTON' && c.textContent.trim()))
+    .map((c) => c.outerHTML));
 }

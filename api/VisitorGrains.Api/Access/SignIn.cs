@@ -81,23 +81,40 @@ public static class SignIn
         return app;
     }
 
-    /// <summary>Rejects a cookie-authenticated request that changes something without <see cref="CsrfHeader"/>.</summary>
+    /// <summary>
+    /// Rejects a cookie-authenticated request that changes something without <see cref="CsrfHeader"/>, and a
+    /// cookie-authenticated hub connection opened from another origin (a WebSocket handshake is a GET that
+    /// any page may start; browsers always send its Origin).
+    /// </summary>
     public static IApplicationBuilder UseCsrfCheck(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        var method = http.Request.Method;
-        var safe = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
-        if (!safe && http.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme }
-                  && !http.Request.Headers.ContainsKey(CsrfHeader)
-                  && !http.Request.Path.Equals("/login", StringComparison.OrdinalIgnoreCase))
+        if (http.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme } && CsrfProblem(http.Request) is { } problem)
         {
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
-                detail: $"Requests signed in with the session cookie must send the {CsrfHeader} header.").ExecuteAsync(http);
+            await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: problem).ExecuteAsync(http);
             return;
         }
 
         await next(http);
     });
+
+    private static string? CsrfProblem(HttpRequest request)
+    {
+        var method = request.Method;
+        var safe = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
+        if (!safe && !request.Headers.ContainsKey(CsrfHeader) && !request.Path.Equals("/login", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"Requests signed in with the session cookie must send the {CsrfHeader} header.";
+        }
+
+        if (request.Path.StartsWithSegments("/hubs") && request.Headers.Origin.ToString() is { Length: > 0 } origin
+            && !(Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+        {
+            return "The hub takes the session cookie only from this site's own pages.";
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// <c>POST /login</c>: JSON <c>{"user","password"}</c> (answers 204 or 401 problem details), or the

@@ -44,6 +44,11 @@ public sealed class SignInTests
         await hub.InvokeAsync("Subscribe", "demo", 0L);
         await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Subscribe", "other", 0L));
 
+        using var foreign = new HttpRequestMessage(HttpMethod.Post, "/hubs/prospects/negotiate?negotiateVersion=1");
+        foreign.Headers.Add("X-VG-Request", "1");
+        foreign.Headers.Add("Origin", "https://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.SendAsync(foreign)).StatusCode);
+
         var signedOut = await browser.PostAsync("/logout", null);
         Assert.Equal(HttpStatusCode.Forbidden, signedOut.StatusCode); // a cookie session changes nothing without the header
         using var logout = new HttpRequestMessage(HttpMethod.Post, "/logout");
