@@ -11,6 +11,8 @@ const ON_SITE_MINUTES = 5;
 export async function feedPage(main, me, site) {
   document.title = `Live feed · ${site} · VisitorGrains`;
   let pending = null;
+  const siteInfo = await api(sitePath(site)).catch(() => null);
+  const slaMinutes = siteInfo?.slaMinutes ?? 60;
   const state = { site, lastSeq: 0, alerts: [], handling: new Map(), ready: false, filters: { who: 'all', temperature: '', rule: '' } };
   const canHandle = me.role === 'sales' || me.role === 'admin';
 
@@ -108,7 +110,9 @@ export async function feedPage(main, me, site) {
     const median = claimTimes.length ? claimTimes[Math.floor(claimTimes.length / 2)] : null;
     const handled = [...state.handling.values()];
     const count = (f) => handled.filter(f).length;
+    const late = open.filter((a) => now - Date.parse(a.at) > slaMinutes * 60_000).length;
     sla.replaceChildren(
+      h('dt', {}, `Over the SLA (${slaMinutes} min)`), h('dd', { 'data-field': 'over-sla', class: late ? 'error' : 'ok' }, String(late)),
       h('dt', {}, 'Unclaimed'), h('dd', { 'data-field': 'unclaimed' }, String(open.length), oldest === null ? '' : ` (oldest ${oldest} min)`),
       h('dt', {}, 'Median time to claim'), h('dd', {}, median === null ? '—' : `${median.toFixed(1)} min`),
       h('dt', {}, 'Accepted / rejected'), h('dd', {}, `${count((x) => x.outcome === 'accepted')} / ${count((x) => x.outcome === 'rejected')}`),

@@ -7,6 +7,7 @@ export async function settingsPage(main, me, site) {
   document.title = `Site settings · ${site} · VisitorGrains`;
   const settings = await api(sitePath(site));
   const name = h('input', { id: 'site-name', value: settings.name, required: true });
+  const sla = h('input', { id: 'site-sla', type: 'number', min: 1, max: 10080, value: settings.slaMinutes, required: true, 'aria-describedby': 'sla-help' });
   const origins = h('textarea', { id: 'site-origins', rows: 4, 'aria-describedby': 'origins-help settings-errors' });
   origins.value = settings.origins.join('\n');
   const settingsErrors = h('div', { id: 'settings-errors', class: 'errors' });
@@ -24,7 +25,7 @@ export async function settingsPage(main, me, site) {
     settingsErrors.replaceChildren();
     settingsSaved.textContent = '';
     try {
-      await api(sitePath(site), { method: 'PUT', body: { name: name.value, origins: origins.value.split('\n').map((o) => o.trim()).filter(Boolean) } });
+      await api(sitePath(site), { method: 'PUT', body: { name: name.value, origins: origins.value.split('\n').map((o) => o.trim()).filter(Boolean), slaMinutes: Number(sla.value) } });
       settingsSaved.textContent = 'Saved.';
     } catch (e) {
       const errors = e instanceof ApiError ? e.problem?.errors : null;
@@ -71,6 +72,8 @@ export async function settingsPage(main, me, site) {
         h('p', { class: 'field' }, h('label', { for: 'site-name' }, 'Name'), name),
         h('p', { class: 'field' }, h('label', { for: 'site-origins' }, 'Allowed origins, one a line'), origins),
         h('p', { id: 'origins-help', class: 'muted' }, 'e.g. https://example.com, https://*.example.com, http://localhost:*'),
+        h('p', { class: 'field' }, h('label', { for: 'site-sla' }, 'SLA: minutes within which sales claims an alert'), sla),
+        h('p', { id: 'sla-help', class: 'muted' }, 'The live feed counts unclaimed alerts older than this.'),
         settingsErrors, h('p', {}, h('button', { type: 'submit' }, 'Save settings')), settingsSaved)),
     h('section', { 'aria-labelledby': 'snippet-heading' },
       h('h2', { id: 'snippet-heading' }, 'The snippet'),

@@ -282,6 +282,10 @@ test('a marketer imports accounts from a CSV file and sees each bad row\'s error
     + 'Imported Good,importedgood.example,target,erik,,,,,SE,192.0.2.128/28\n'
     + 'Imported Bad,importedbad.example,target,erik,,,,,SE,not-a-range\n';
   assert.deepEqual(await unlabelled(page), [], 'every control has a label');
+  await page.getByLabel('SLA: minutes within which sales claims an alert').fill('15');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Saved.', { exact: true }).waitFor();
+  assert.equal((await world.admin('/api/sites/demo')).json.slaMinutes, 15);
   await page.getByLabel('CSV file').setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: 'Upload' }).click();
   await page.locator('#import-result', { hasText: 'Imported 1 of 2 rows' }).waitFor();

@@ -11,9 +11,9 @@ using VisitorGrains.Grains.Abstractions;
 
 namespace VisitorGrains.Api.Sites;
 
-public sealed record SiteRequest(string? Name, List<string>? Origins);
+public sealed record SiteRequest(string? Name, List<string>? Origins, int? SlaMinutes = null);
 
-public sealed record SiteResponse(string Id, string Name, IReadOnlyList<string> Origins, int RulesVersion, int Accounts, long Version);
+public sealed record SiteResponse(string Id, string Name, IReadOnlyList<string> Origins, int RulesVersion, int Accounts, long Version, int SlaMinutes);
 
 public sealed record RulesVersionInfo(int Version, DateTimeOffset At, string? Author);
 
@@ -71,12 +71,18 @@ public static class SitesApi
             }
         }
 
+        var sla = request.SlaMinutes ?? existing?.SlaMinutes ?? SiteDefinition.DefaultSlaMinutes;
+        if (sla is < 1 or > SiteDefinition.MaxSlaMinutes)
+        {
+            errors["slaMinutes"] = [$"1–{SiteDefinition.MaxSlaMinutes} minutes."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        var saved = await grains.GetGrain<ISiteGrain>(site).SaveSettingsAsync(name, origins);
+        var saved = await grains.GetGrain<ISiteGrain>(site).SaveSettingsAsync(name, origins, sla);
         var response = ToResponse(saved);
         return existing is null ? TypedResults.Created($"/api/sites/{site}", response) : TypedResults.Ok(response);
     }
@@ -336,5 +342,5 @@ public static class SitesApi
     }
 
     private static SiteResponse ToResponse(SiteDefinition site) =>
-        new(site.Id, site.Name, site.Origins, site.CurrentRules.Version, site.Accounts.Count, site.Version);
+        new(site.Id, site.Name, site.Origins, site.CurrentRules.Version, site.Accounts.Count, site.Version, site.SlaMinutes);
 }

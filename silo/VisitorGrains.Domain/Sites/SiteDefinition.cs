@@ -24,7 +24,11 @@ public sealed class SiteDefinition
     /// <summary>Bumped by every change: caches compare it to know they are current.</summary>
     [Id(5)] public long Version { get; set; }
     [Id(6)] public DateTimeOffset CreatedAt { get; set; }
-    [Id(7)] public int SlaMinutes { get; set; } = 60;
+    public const int DefaultSlaMinutes = 60;
+    public const int MaxSlaMinutes = 7 * 24 * 60;
+
+    /// <summary>How soon sales has agreed to claim an alert (the handover SLA).</summary>
+    [Id(7)] public int SlaMinutes { get; set; } = DefaultSlaMinutes;
 
     public RulesVersion CurrentRules => Rules[^1];
 }

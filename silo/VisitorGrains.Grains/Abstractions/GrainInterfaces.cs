@@ -82,7 +82,7 @@ public interface ISiteGrain : IGrainWithStringKey
     /// <summary>The definition's version, or -1 when the site does not exist: cheap cache checks.</summary>
     Task<long> GetVersionAsync();
 
-    Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins);
+    Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins, int slaMinutes);
 
     /// <summary>Stores an already validated rules document as the next version.</summary>
     Task<RulesVersion> SaveRulesAsync(string json, string? author);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using VisitorGrains.Domain.Sites;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Access;
 using VisitorGrains.Grains.Storage;
@@ -64,7 +65,7 @@ public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, IConfig
         }
 
         var site = grains.GetGrain<ISiteGrain>(DemoSite);
-        await site.SaveSettingsAsync("Demo", ["http://localhost:*", "http://127.0.0.1:*"]);
+        await site.SaveSettingsAsync("Demo", ["http://localhost:*", "http://127.0.0.1:*"], SiteDefinition.DefaultSlaMinutes);
         log.LogInformation("Created the '{Site}' site with the default rules", DemoSite);
     }
 

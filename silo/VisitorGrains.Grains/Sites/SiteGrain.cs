@@ -33,11 +33,12 @@ public sealed class SiteGrain(IJournalStore store, Serializer serializer, IOptio
 
     public Task<long> GetVersionAsync() => Task.FromResult(_site?.Version ?? -1);
 
-    public async Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins)
+    public async Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins, int slaMinutes)
     {
         var site = _site ?? New();
         site.Name = name;
         site.Origins = [.. origins];
+        site.SlaMinutes = slaMinutes;
         await SaveAsync(site);
         return site;
     }

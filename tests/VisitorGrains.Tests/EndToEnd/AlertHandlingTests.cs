@@ -91,4 +91,25 @@ public sealed class AlertHandlingTests
         var visitor = await host.Admin.GetFromJsonAsync<JsonElement>("/api/sites/demo/visitors/v_acme_buyer_1");
         Assert.Equal("SQL", visitor.GetProperty("stage").GetString());
     }
+
+    [Fact]
+    public async Task TheHandoverSla_IsAMarketersSiteSetting_KeptWithTheOthers()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path);
+        using var marketer = host.Client(await host.CreateKeyAsync("marketer", "demo"));
+
+        var initial = await marketer.GetFromJsonAsync<JsonElement>("/api/sites/demo");
+        var set = await marketer.PutAsJsonAsync("/api/sites/demo", new { slaMinutes = 15 });
+        var renamed = await marketer.PutAsJsonAsync("/api/sites/demo", new { name = "Demo shop" });
+        var tooLong = await marketer.PutAsJsonAsync("/api/sites/demo", new { slaMinutes = 0 });
+        var after = await marketer.GetFromJsonAsync<JsonElement>("/api/sites/demo");
+
+        Assert.Equal(60, initial.GetProperty("slaMinutes").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal((15, "Demo shop"), (after.GetProperty("slaMinutes").GetInt32(), after.GetProperty("name").GetString()));
+        Assert.Equal(2, after.GetProperty("origins").GetArrayLength());
+    }
 }
