@@ -1,7 +1,7 @@
 // A company: firmographics, CRM status and owner, score with its breakdown and a score-over-time chart,
 // and every visitor's journey as a timeline.
 import { api, sitePath } from './api.js';
-import { h, clear, dateTime, time } from './dom.js';
+import { h, clear, time } from './dom.js';
 import { lineChart } from './chart.js';
 
 export async function companyPage(main, me, site, id) {

@@ -187,7 +187,6 @@ export async function feedPage(main, me, site) {
   }
 
   await connect();
-  window.__vgFeed = { get lastSeq() { return state.lastSeq; }, get state() { return connection.state; } };
 
   async function refreshOnSite() {
     try {
