@@ -308,7 +308,7 @@ test('reports show the lifecycle funnel, alerts per week by rule and the top com
   await page.context().close();
 });
 
-test('a salesperson of another site sees nothing of demo: no cards, the API answers 403, the hub refuses', async () => {
+test('a salesperson of another site sees nothing of demo: no cards, the API and the pages answer 403, the hub refuses', async () => {
   const secret = await company('demo', 'Secret Demo Co');
   await world.pageview('demo', visitorId(), '/pricing', secret.ip);
   await world.alertFor('demo', secret.id);
@@ -322,10 +322,33 @@ test('a salesperson of another site sees nothing of demo: no cards, the API answ
   const companyStatus = await page.evaluate(async (id) => (await fetch(`/api/sites/demo/companies/${id}`)).status, secret.id);
   assert.equal(companyStatus, 403);
 
-  await page.goto(`${world.url}/?site=demo`);
-  await page.locator('#feed-error', { hasText: 'Cannot follow demo' }).waitFor();
-  assert.deepEqual(await cardSeqs(page), []);
-  assert.equal(await page.locator('text=Secret Demo Co').count(), 0);
+  // The hub, spoken to directly from bea's page with her session (SignalR's JSON protocol over a WebSocket).
+  const refusal = await page.evaluate(() => new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${location.host}/hubs/prospects`);
+    const RS = '\u001e';
+    ws.onopen = () => ws.send(JSON.stringify({ protocol: 'json', version: 1 }) + RS);
+    ws.onmessage = (event) => {
+      for (const frame of String(event.data).split(RS).filter(Boolean)) {
+        const message = JSON.parse(frame);
+        if (!('type' in message)) {
+          ws.send(JSON.stringify({ type: 1, invocationId: '1', target: 'Subscribe', arguments: ['demo', 0] }) + RS);
+        } else if (message.type === 1) {
+          reject(new Error('an alert of demo arrived'));
+        } else if (message.type === 3) {
+          ws.close();
+          resolve(message.error ?? 'subscribed');
+        }
+      }
+    };
+    ws.onerror = () => reject(new Error('the hub connection failed'));
+  }));
+  assert.match(refusal, /Not allowed to follow this site/);
+
+  for (const path of ['/?site=demo', `/companies/${secret.id}?site=demo`, '/rules?site=demo']) {
+    const response = await page.goto(`${world.url}${path}`);
+    assert.equal(response.status(), 403, path);
+    assert.equal(await page.locator('text=Secret Demo Co').count(), 0);
+  }
   await page.context().close();
 });
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.FileProviders;
 using VisitorGrains.Api.Access;
+using VisitorGrains.Grains.Access;
 
 namespace VisitorGrains.Api.Web;
 
@@ -15,8 +16,9 @@ public static class WebUi
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
         "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-    /// <summary>The UI's pages (all served by the one shell, which routes by path).</summary>
-    private static readonly string[] Pages = ["/", "/companies/{id}", "/rules", "/reports", "/accounts", "/settings"];
+    /// <summary>The UI's pages (all served by the one shell, which routes by path), and whether they are the marketers'.</summary>
+    private static readonly (string Path, bool Configure)[] Pages =
+        [("/", false), ("/companies/{id}", false), ("/rules", true), ("/reports", true), ("/accounts", true), ("/settings", true)];
 
     private static string Directory => Path.Combine(AppContext.BaseDirectory, "web");
 
@@ -42,15 +44,37 @@ public static class WebUi
     public static IEndpointRouteBuilder MapWebUi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/login", (HttpContext http) => Serve(http, "login.html")).AllowAnonymous().ExcludeFromDescription();
-        foreach (var page in Pages)
+        foreach (var (page, configure) in Pages)
         {
-            app.MapGet(page, (HttpContext http) => http.User.Identity?.IsAuthenticated == true
-                    ? Serve(http, "index.html")
-                    : Results.Redirect("/login?returnUrl=" + Uri.EscapeDataString(http.Request.Path + http.Request.QueryString)))
-                .AllowAnonymous().ExcludeFromDescription();
+            app.MapGet(page, (HttpContext http) => Page(http, configure)).AllowAnonymous().ExcludeFromDescription();
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Signed-out people go to /login; a page of a site the user may not see (<c>?site=</c>), or a
+    /// marketers' page for a salesperson, is refused here as well as by every API call it would make.
+    /// </summary>
+    private static IResult Page(HttpContext http, bool configure)
+    {
+        var user = http.User;
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            return Results.Redirect("/login?returnUrl=" + Uri.EscapeDataString(http.Request.Path + http.Request.QueryString));
+        }
+
+        var site = http.Request.Query["site"].ToString();
+        var allowed = site.Length > 0
+            ? SiteAccess.Gate(site, user, configure) is null
+            : !configure || user.IsAdmin() || user.IsInRole(Roles.Marketer);
+        if (!allowed)
+        {
+            SecurityHeaders(http.Response);
+            return SiteAccess.Forbidden(configure ? "This page is the marketers' of this site." : "Not allowed for this site.");
+        }
+
+        return Serve(http, "index.html");
     }
 
     public static void SecurityHeaders(HttpResponse response)

@@ -49,6 +49,11 @@ public sealed class SignInTests
         foreign.Headers.Add("Origin", "https://evil.example");
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.SendAsync(foreign)).StatusCode);
 
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/?site=demo")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync("/?site=other")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync("/companies/acme.example?site=other")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync("/rules")).StatusCode); // the marketers' page
+
         var signedOut = await browser.PostAsync("/logout", null);
         Assert.Equal(HttpStatusCode.Forbidden, signedOut.StatusCode); // a cookie session changes nothing without the header
         using var logout = new HttpRequestMessage(HttpMethod.Post, "/logout");
