@@ -77,13 +77,8 @@ public static class WebUi
         return Serve(http, "index.html");
     }
 
-    public static void SecurityHeaders(HttpResponse response)
-    {
-        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        response.Headers.XContentTypeOptions = "nosniff";
-        response.Headers.XFrameOptions = "DENY";
-        response.Headers["Referrer-Policy"] = "same-origin";
-    }
+    /// <summary>The UI's policy; nosniff, no framing and no referrer come with every answer (Hosting/SecurityHeaders).</summary>
+    public static void SecurityHeaders(HttpResponse response) => response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
 
     private static IResult Serve(HttpContext http, string file)
     {

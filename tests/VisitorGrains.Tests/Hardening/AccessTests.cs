@@ -62,6 +62,16 @@ public sealed class AccessTests
         "GET /vg.{version:regex(^[0-9a-f]{{12}}$)}.js",
         "GET /vg.auto.js",
         "GET /vg.auto.{version:regex(^[0-9a-f]{{12}}$)}.js",
+        // People sign in; the UI's pages redirect to /login without a session (what they show comes from /api).
+        "GET /login",
+        "POST /login",
+        "POST /logout",
+        "GET /",
+        "GET /companies/{id}",
+        "GET /rules",
+        "GET /reports",
+        "GET /accounts",
+        "GET /settings",
     };
 
     private static int _users;
@@ -79,11 +89,13 @@ public sealed class AccessTests
             user = $"probe-{Interlocked.Increment(ref _users)}", password = "correct horse battery", role = "sales", sites = new[] { Site },
         })),
         ["GET /api/stats"] = new(Need.Admin),
+        ["GET /api/me"] = new(Need.Key),
 
         ["PUT /api/sites/{site}/"] = new(Need.Marketer, () => Json(new { name = "Demo" })),
         ["GET /api/sites/{site}/"] = new(Need.Reader),
         ["GET /api/sites/{site}/rules"] = new(Need.Reader),
         ["PUT /api/sites/{site}/rules"] = new(Need.Marketer, () => new StringContent(DefaultRules.Json, Encoding.UTF8, "application/json")),
+        ["POST /api/sites/{site}/rules/preview"] = new(Need.Marketer, () => Json(new { pages = new[] { "/pricing" } })),
         ["GET /api/sites/{site}/rules/versions"] = new(Need.Marketer),
         ["POST /api/sites/{site}/rules/versions/{version:int}/restore"] = new(Need.Marketer),
         ["POST /api/sites/{site}/accounts"] = new(Need.Marketer, () => Json(new[] { new { name = "Volvo Cars", domain = "volvocars.com", status = "target" } })),
@@ -96,6 +108,8 @@ public sealed class AccessTests
         ["GET /api/sites/{site}/visitors/{visitor}"] = new(Need.Reader),
         ["POST /api/sites/{site}/visitors/{visitor}/stage"] = new(Need.Sales, () => Json(new { action = "accept" })),
         ["GET /api/sites/{site}/alerts"] = new(Need.Reader),
+        ["GET /api/sites/{site}/alerts/handling"] = new(Need.Reader),
+        ["POST /api/sites/{site}/alerts/{seq:long}/handling"] = new(Need.Sales, () => Json(new { action = "claim" })),
     };
 
     [Fact]
@@ -369,6 +383,7 @@ public sealed class AccessTests
         "id" when route.Contains("/backtest/", StringComparison.Ordinal) => "bt_" + Guid.NewGuid().ToString("N"),
         "id" => "volvocars.com",
         "visitor" => Visitor,
+        "seq" => "1",
         "version" when route.Contains("/rules/versions/", StringComparison.Ordinal) => "1",
         "version" => "000000000000",
         "documentName" => "v1",
