@@ -1,5 +1,5 @@
-// Reports for marketers: the lifecycle funnel of identified visitors, alerts per week by rule, how sales
-// judged them, and the top companies. Drawn as SVG/HTML bars here, from the API's own lists.
+// Reports for marketers: the lifecycle funnel of identified visitors, leads and MQLs per week by source,
+// alerts per week by rule, how sales judged them, and the top companies. Drawn as SVG/HTML bars here, from the API's own lists.
 import { api, sitePath } from './api.js';
 import { h, clear } from './dom.js';
 import { barChart } from './chart.js';
@@ -29,6 +29,17 @@ export async function reportsPage(main, me, site) {
   const rules = [...new Set(alerts.map((a) => a.rule))].sort();
   const count = (f) => handling.filter(f).length;
 
+  // Leads and MQLs per week by first-touch source (utm_source, else the referring site, else direct).
+  const sourceRows = [];
+  for (const [kind, field] of [['leads', 'leadAt'], ['MQLs', 'mqlAt']]) {
+    const reached = visitors.filter((v) => v[field]);
+    const keys = [...new Set(reached.map((v) => `${weekOf(v[field])}\u0000${v.source || 'direct'}`))].sort();
+    for (const key of keys) {
+      const [week, source] = key.split('\u0000');
+      sourceRows.push({ kind, week, source, value: reached.filter((v) => weekOf(v[field]) === week && (v.source || 'direct') === source).length });
+    }
+  }
+
   clear(main).append(
     h('h1', {}, `Reports: ${site}`),
     h('div', { class: 'columns even' },
@@ -55,6 +66,11 @@ export async function reportsPage(main, me, site) {
             rules.map((r) => h('td', { class: 'num' }, String(inWeek.filter((a) => a.rule === r).length))),
             h('td', { class: 'num' }, String(inWeek.length)));
         })))),
+    h('section', { 'aria-labelledby': 'sources-heading' },
+      h('h2', { id: 'sources-heading' }, 'Leads and MQLs by source, per week'),
+      sourceRows.length === 0 ? h('p', { class: 'muted' }, 'No leads yet.')
+        : barChart(sourceRows.map((r) => ({ label: `${r.week} · ${r.kind} · ${r.source}`, value: r.value })),
+          { label: 'Leads and MQLs per week by first-touch source', id: 'leads-by-source' })),
     h('section', { 'aria-labelledby': 'top-heading' },
       h('h2', { id: 'top-heading' }, 'Top companies'),
       barChart(companies.slice(0, 10).map((c) => ({ label: c.name, value: c.score, href: `/companies/${encodeURIComponent(c.id)}?site=${encodeURIComponent(site)}` })),

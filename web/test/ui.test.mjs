@@ -3,7 +3,7 @@
 // isolation, escaping of what visitors send, the sign-in throttle and the security headers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, signedIn, startProxy, cardSeqs, unlabelled, ARTIFACTS, PASSWORD } from '../testing/world.mjs';
+import { startWorld, signedIn, startProxy, cardSeqs, unlabelled, ARTIFACTS, PASSWORD, PERSON_UA } from '../testing/world.mjs';
 
 let world;
 let nextRange = 0;
@@ -296,11 +296,27 @@ test('a marketer imports accounts from a CSV file and sees each bad row\'s error
   await page.context().close();
 });
 
-test('reports show the lifecycle funnel, alerts per week by rule and the top companies', async () => {
+test('reports show the lifecycle funnel, leads by source per week, alerts per week by rule and the top companies', async () => {
+  // A lead whose first page view came from a newsletter link.
+  await world.account('demo', { name: 'Source Co', domain: 'sourceco.example', status: 'target', range: '192.0.2.32/28' });
+  await world.pageview('demo', 'v_source_0001', '/landing?utm_source=Newsletter', '192.0.2.40');
+  const identify = await fetch(`${world.url}/collect`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain', 'X-Forwarded-For': '192.0.2.40', 'User-Agent': PERSON_UA },
+    body: JSON.stringify({ site: 'demo', visitor: 'v_source_0001', events: [{ id: 'e_source_identify', type: 'identify', ts: Date.now(), email: 'kim@sourceco.example' }] }),
+  });
+  assert.equal(identify.status, 202);
+  for (let i = 0; i < 100; i++) {
+    const company = (await world.admin('/api/sites/demo/companies/sourceco.example')).json;
+    if (company?.visitors?.[0]?.leadAt) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
   const page = await signedIn(world, 'mia');
   await page.getByRole('link', { name: 'Reports' }).click();
   await page.locator('#funnel li').first().waitFor();
   assert.match(await page.locator('#funnel').textContent(), /prospect/);
+  assert.match(await page.locator('#leads-by-source').textContent(), /leads · newsletter/);
   assert.ok(await page.locator('#alerts-by-week tbody tr').count() >= 1);
   assert.match(await page.locator('#alerts-by-week thead').textContent(), /lost-deal-returns/);
   assert.ok(await page.locator('#top-companies a').count() >= 1);

@@ -15,7 +15,7 @@ const API_DLL = new URL('../../api/VisitorGrains.Api/bin/Release/net10.0/Visitor
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname;
 // A person's browser: the server drops automated browsers (HeadlessChrome) as bots at /collect.
-const PERSON_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+export const PERSON_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 function freePort() {
   return new Promise((resolve) => {

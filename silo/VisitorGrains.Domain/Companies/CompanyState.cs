@@ -15,6 +15,10 @@ public sealed class CompanyVisitor
     [Id(2)] public long LastSeen { get; set; }
     [Id(3)] public int PageViews { get; set; }
     [Id(4)] public Stage Stage { get; set; }
+    [Id(5)] public string? Source { get; set; }
+    /// <summary>When the visitor was first seen as a lead (or further), and as an MQL (or further); 0: not yet.</summary>
+    [Id(6)] public long LeadAt { get; set; }
+    [Id(7)] public long MqlAt { get; set; }
 }
 
 /// <summary>A decided contribution: the points counted and the alerts it raised, in one journal entry.</summary>
@@ -138,6 +142,16 @@ public sealed class CompanyState
         visitor.LastSeen = Math.Max(visitor.LastSeen, c.At);
         visitor.PageViews += c.Pages.Count;
         visitor.Stage = c.Stage;
+        visitor.Source ??= c.Source;
+        if (c.Stage >= Stage.Lead && visitor.LeadAt == 0)
+        {
+            visitor.LeadAt = c.At;
+        }
+
+        if (c.Stage >= Stage.Mql && visitor.MqlAt == 0)
+        {
+            visitor.MqlAt = c.At;
+        }
         FirstSeen = FirstSeen == 0 ? c.At : Math.Min(FirstSeen, c.At);
         LastSeen = Math.Max(LastSeen, c.At);
         Total = (Total.HalfLifeMs == entry.HalfLifeMs ? Total : DecayingTotal.Of(Points, entry.HalfLifeMs)).AddAll(c.Points);

@@ -33,6 +33,8 @@ public sealed record CompanyContribution
     [Id(6)] public required long At { get; init; }
     [Id(7)] public IReadOnlyList<string> HighIntentPages { get; init; } = [];
     [Id(8)] public IReadOnlyList<string> Products { get; init; } = [];
+    /// <summary>Where the visitor first came from: utm_source, else the referring site, else "direct".</summary>
+    [Id(9)] public string? Source { get; init; }
 }
 
 /// <summary>
@@ -105,6 +107,8 @@ public sealed class VisitorState
     [Id(21)] public string? Network { get; set; }
     /// <summary>Which rule decided the company, or why there is none.</summary>
     [Id(22)] public string? IdentifiedBecause { get; set; }
+    /// <summary>First touch: the utm_source of the first page view, else its referring site, else "direct".</summary>
+    [Id(23)] public string? Source { get; set; }
 
     /// <summary>Most visitors send a handful of events: a list scan is enough (and smaller) until there are many.</summary>
     private const int HashFrom = 32;
@@ -285,6 +289,7 @@ public sealed class VisitorState
             if (e.Kind == EventKind.PageView)
             {
                 PageViews++;
+                Source ??= SourceOf(e);
             }
 
             if (e.Kind != EventKind.Engagement)
@@ -341,7 +346,34 @@ public sealed class VisitorState
                 At = entry.Events[^1].At,
                 HighIntentPages = entry.HighIntentPages,
                 Products = entry.Products,
+                Source = Source,
             };
+
+    /// <summary>utm_source of the page's URL, else the referrer's host (without www.), else "direct".</summary>
+    public static string SourceOf(TrackedEvent pageView)
+    {
+        if (Uri.TryCreate(pageView.Url, UriKind.Absolute, out var url) && url.Query.Length > 1)
+        {
+            foreach (var pair in url.Query[1..].Split('&'))
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0 && pair[..eq].Equals("utm_source", StringComparison.OrdinalIgnoreCase)
+                    && Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' ')).Trim() is { Length: > 0 and <= 100 } source)
+                {
+                    return source.ToLowerInvariant();
+                }
+            }
+        }
+
+        if (Uri.TryCreate(pageView.Referrer, UriKind.Absolute, out var referrer) && referrer.Host.Length > 0
+            && !(url is not null && referrer.Host.Equals(url.Host, StringComparison.OrdinalIgnoreCase)))
+        {
+            var host = referrer.Host.ToLowerInvariant();
+            return host.StartsWith("www.", StringComparison.Ordinal) ? host[4..] : host;
+        }
+
+        return "direct";
+    }
 
     /// <summary>FNV-1a, 64 bits: stable across processes and versions, unlike string.GetHashCode.</summary>
     public static ulong EventIdHash(string id)

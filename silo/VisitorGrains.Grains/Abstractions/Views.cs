@@ -87,7 +87,14 @@ public sealed record CompanyVisitorView(
     [property: Id(1)] DateTimeOffset FirstSeen,
     [property: Id(2)] DateTimeOffset LastSeen,
     [property: Id(3)] int PageViews,
-    [property: Id(4)] string Stage);
+    [property: Id(4)] string Stage)
+{
+    /// <summary>First touch: utm_source, else the referring site, else "direct".</summary>
+    [Id(5)] public string? Source { get; init; }
+    /// <summary>When the visitor became a lead (or went further), and an MQL; null: not (yet).</summary>
+    [Id(6)] public DateTimeOffset? LeadAt { get; init; }
+    [Id(7)] public DateTimeOffset? MqlAt { get; init; }
+}
 
 /// <summary>What is stored for an API key (never the key itself).</summary>
 [GenerateSerializer, Immutable]

@@ -87,7 +87,12 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
             Visitors = _state.Visitors.OrderByDescending(v => v.Value.LastSeen).Select(v => new CompanyVisitorView(
                 v.Key, DateTimeOffset.FromUnixTimeMilliseconds(v.Value.FirstSeen),
                 DateTimeOffset.FromUnixTimeMilliseconds(v.Value.LastSeen), v.Value.PageViews,
-                StageNames.Display(v.Value.Stage))).ToList(),
+                StageNames.Display(v.Value.Stage))
+            {
+                Source = v.Value.Source,
+                LeadAt = v.Value.LeadAt == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(v.Value.LeadAt),
+                MqlAt = v.Value.MqlAt == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(v.Value.MqlAt),
+            }).ToList(),
             Pages = _state.RecentPages,
             FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.FirstSeen),
             LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(_state.LastSeen),
