@@ -19,6 +19,16 @@ export async function settingsPage(main, me, site) {
   const file = h('input', { id: 'accounts-file', type: 'file', accept: '.csv,text/csv' });
   const progress = h('progress', { id: 'import-progress', max: 100, value: 0, hidden: true, 'aria-label': 'Upload progress' });
   const importResult = h('div', { id: 'import-result', 'aria-live': 'polite' });
+  const accountsList = h('div', { id: 'accounts-list' });
+  async function showAccounts() {
+    const accounts = await api(sitePath(site, '/accounts'));
+    accountsList.replaceChildren(accounts.length === 0 ? h('p', { class: 'muted' }, 'No accounts yet.') : h('table', { id: 'accounts-table' },
+      h('caption', {}, `${accounts.length} accounts`),
+      h('thead', {}, h('tr', {}, ['Name', 'Domain', 'Status', 'Owner', 'Country', 'IP ranges'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, accounts.map((a) => h('tr', {},
+        h('td', {}, a.name), h('td', {}, a.domain || ''), h('td', {}, String(a.status || '')), h('td', {}, a.owner || ''),
+        h('td', {}, a.country || ''), h('td', {}, (a.ipRanges || []).join('; ')))))));
+  }
 
   async function saveSettings(event) {
     event.preventDefault();
@@ -53,6 +63,7 @@ export async function settingsPage(main, me, site) {
         importResult.replaceChildren(h('p', { class: 'error', role: 'alert' }, body?.detail || body?.title || `The import failed (${request.status}).`));
         return;
       }
+      showAccounts().catch(() => {});
       importResult.replaceChildren(
         h('p', { role: 'status' }, `Imported ${body.imported} of ${body.imported + new Set(body.errors.map((e) => e.row)).size} rows; the site has ${body.total} accounts.`),
         body.errors.length ? h('table', { class: 'import-errors' },
@@ -85,5 +96,8 @@ export async function settingsPage(main, me, site) {
       h('p', { class: 'muted' }, `${settings.accounts} accounts. CSV with the header name,domain,status,owner,products,industry,employees,revenue,country,ip_ranges (lists separated by ;).`),
       h('form', { onsubmit: upload },
         h('p', { class: 'field' }, h('label', { for: 'accounts-file' }, 'CSV file'), file),
-        h('p', {}, h('button', { type: 'submit' }, 'Upload')), progress, importResult)));
+        h('p', {}, h('button', { type: 'submit' }, 'Upload')), progress, importResult)),
+    h('section', { 'aria-labelledby': 'accounts-list-heading' },
+      h('h2', { id: 'accounts-list-heading' }, 'Accounts'), accountsList));
+  await showAccounts();
 }

@@ -293,6 +293,8 @@ test('a marketer imports accounts from a CSV file and sees each bad row\'s error
   assert.equal(await row.count(), 1);
   assert.match(await row.textContent(), /ip_ranges/);
   assert.equal(await page.locator('#import-progress').getAttribute('value'), '100');
+  await page.locator('#accounts-table tbody tr', { hasText: 'importedgood.example' }).waitFor();
+  assert.match(await page.locator('#accounts-table').textContent(), /192\.0\.2\.128\/28/);
   await page.context().close();
 });
 
