@@ -17,11 +17,26 @@ public sealed class FloodTests
 {
     private const string Abuser = "203.0.113.66";
 
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string body, string ip)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/collect") { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
+        request.Headers.Add("X-Forwarded-For", ip);
+        return await client.SendAsync(request);
+    }
+
     [Fact]
     public async Task AnAbusiveSource_IsThrottled_WhileALegitimateSiteLosesNothing()
     {
         using var data = new TempDirectory();
         await using var host = await ApiHost.StartAsync(data.Path);
+        using var site = host.Client();
+
+        // The legitimate path once before the flood, as a running server has it: compiled, grains known.
+        for (var visitor = 0; visitor < 40; visitor++)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(site, Payloads.PageViews("demo", $"v_legit_{visitor:D6}", "/warm-up"), $"198.51.100.{10 + visitor}")).StatusCode);
+        }
+
         using var flood = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var statuses = new ConcurrentDictionary<HttpStatusCode, int>();
         var retryAfterSeen = 0;
@@ -70,7 +85,7 @@ public sealed class FloodTests
             legit.Add(Task.Run(async () =>
             {
                 var sent = Stopwatch.GetTimestamp();
-                var response = await host.CollectAsync(Payloads.PageViews("demo", $"v_legit_{visitor:D6}", $"/page-{n}"), $"198.51.100.{10 + visitor}");
+                using var response = await SendAsync(site, Payloads.PageViews("demo", $"v_legit_{visitor:D6}", $"/page-{n}"), $"198.51.100.{10 + visitor}");
                 latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
                 return response.StatusCode;
             }));
@@ -92,11 +107,11 @@ public sealed class FloodTests
         {
             var view = await Eventually.GetAsync(
                 () => host.Admin.GetFromJsonAsync<JsonElement>($"/api/sites/demo/visitors/v_legit_{visitor:D6}"),
-                v => v.GetProperty("pageViews").GetInt32() == 10);
+                v => v.GetProperty("pageViews").GetInt32() == 11);
             counted += view.GetProperty("pageViews").GetInt32();
         }
 
-        Assert.Equal(400, counted);
+        Assert.Equal(440, counted); // 40 warm-up page views and the 400 sent during the flood
         var sorted = latencies.Order().ToArray();
         Console.WriteLine($"flood: {floodSent} abusive requests ({string.Join(", ", statuses.Select(s => $"{(int)s.Key}×{s.Value}"))}); " +
             $"legitimate p50 {sorted[sorted.Length / 2]:F1} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:F1} ms");
