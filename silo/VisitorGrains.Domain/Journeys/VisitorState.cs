@@ -294,7 +294,14 @@ public sealed class VisitorState
 
             if (e.Kind != EventKind.Engagement)
             {
-                Journey.Add(new JourneyStep { At = e.At, Kind = e.Kind, Path = e.Path, Title = e.Title, Name = e.Name, Session = entry.Sessions[i] });
+                // In the order things happened: two batches sent a moment apart can arrive the other way round.
+                var at = Journey.Count;
+                while (at > 0 && Journey[at - 1].At > e.At)
+                {
+                    at--;
+                }
+
+                Journey.Insert(at, new JourneyStep { At = e.At, Kind = e.Kind, Path = e.Path, Title = e.Title, Name = e.Name, Session = entry.Sessions[i] });
             }
         }
 
