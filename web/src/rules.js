@@ -8,39 +8,7 @@ import { locatePaths, spanOf, lineOf } from './jsonpaths.js';
 export async function rulesPage(main, me, site) {
   document.title = `Rules · ${site} · VisitorGrains`;
   if (!me.canConfigure) {
-    const samplePages = h('textarea', { id: 'preview-pages', rows: 5, class: 'code' });
-  samplePages.value = '/pricing\n/customers/volvo\n/contact';
-  const previewResult = h('div', { id: 'preview-result', 'aria-live': 'polite' });
-
-  async function preview(event) {
-    event.preventDefault();
-    previewResult.replaceChildren();
-    let draft;
-    try {
-      draft = JSON.parse(editor.value);
-    } catch (e) {
-      showErrors({ title: 'This is not valid JSON.', errors: { '': [e.message] } });
-      return;
-    }
-    const pages = samplePages.value.split('\n').map((p) => p.trim()).filter(Boolean);
-    try {
-      const result = await api(sitePath(site, '/rules/preview'), { method: 'POST', body: { rules: draft, pages } });
-      previewResult.replaceChildren(
-        h('p', { id: 'preview-score', class: 'score big' }, `Score ${result.score} · ${result.temperature} · ${result.stage}`),
-        h('table', {}, h('caption', {}, 'Score after each page'),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Page'), h('th', { scope: 'col', class: 'num' }, 'Score'))),
-          h('tbody', {}, result.steps.map((s) => h('tr', {}, h('td', {}, h('code', {}, s.path)), h('td', { class: 'num' }, String(s.score)))))),
-        h('p', {}, 'Why: ', result.reasons.map((r) => `${r.signal} ${r.points > 0 ? '+' : ''}${r.points}`).join(', ') || 'no points'));
-    } catch (e) {
-      const errors = e instanceof ApiError ? e.problem?.errors ?? {} : {};
-      const ruleErrors = Object.fromEntries(Object.entries(errors).filter(([k]) => k.startsWith('rules')).map(([k, v]) => [k.replace(/^rules\.?/, ''), v]));
-      if (Object.keys(ruleErrors).length) showErrors({ title: 'The draft has errors.', errors: ruleErrors });
-      const other = Object.entries(errors).filter(([k]) => !k.startsWith('rules'));
-      previewResult.replaceChildren(h('p', { class: 'error', role: 'alert' }, other.length ? other.map(([k, v]) => `${k}: ${v.join(' ')}`).join('; ') : e.message));
-    }
-  }
-
-  clear(main).append(h('h1', {}, 'Rules'), h('p', { role: 'alert' }, 'Only marketers change rules.'));
+    clear(main).append(h('h1', {}, 'Rules'), h('p', { role: 'alert' }, 'Only marketers change rules.'));
     return;
   }
   const editor = h('textarea', { id: 'rules-json', class: 'code', rows: 28, spellcheck: 'false', 'aria-describedby': 'rules-help rules-errors' });

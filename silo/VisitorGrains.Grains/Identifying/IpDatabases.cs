@@ -33,34 +33,16 @@ public sealed class IpDatabases : INetworkDatabase, IDisposable
         var reader = new DatabaseReader(path, FileAccessMode.MemoryMapped);
         _readers.Add(reader);
         var type = reader.Metadata.DatabaseType;
-        if (type.Contains("Enterprise", StringComparison.OrdinalIgnoreCase))
-        {
-            _enterprise = reader;
-        }
-        else if (type.Contains("City", StringComparison.OrdinalIgnoreCase))
-        {
-            _city = reader;
-        }
-        else if (type.Contains("Country", StringComparison.OrdinalIgnoreCase))
-        {
-            _country = reader;
-        }
-        else if (type.Contains("ISP", StringComparison.OrdinalIgnoreCase))
-        {
-            _isp = reader;
-        }
-        else if (type.Contains("ASN", StringComparison.OrdinalIgnoreCase))
-        {
-            _asn = reader;
-        }
-        else if (type.Contains("Connection-Type", StringComparison.OrdinalIgnoreCase))
-        {
-            _connectionType = reader;
-        }
-        else if (type.Contains("Anonymous-IP", StringComparison.OrdinalIgnoreCase))
-        {
-            _anonymous = reader;
-        }
+        bool Is(string marker) => type.Contains(marker, StringComparison.OrdinalIgnoreCase);
+
+        // Enterprise before City: an Enterprise database answers City look-ups too.
+        if (Is("Enterprise")) _enterprise = reader;
+        else if (Is("City")) _city = reader;
+        else if (Is("Country")) _country = reader;
+        else if (Is("ISP")) _isp = reader;
+        else if (Is("ASN")) _asn = reader;
+        else if (Is("Connection-Type")) _connectionType = reader;
+        else if (Is("Anonymous-IP")) _anonymous = reader;
         else
         {
             Loaded.Add($"{type}: {path} (not a database type identification uses; ignored)");
