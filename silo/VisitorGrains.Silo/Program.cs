@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using VisitorGrains.Grains.Hosting;
 
-// A silo on its own, with the embedded store and localhost clustering: API nodes connect to its
-// gateway. Settings as for the API (VG_DATA, Storage__*, Orleans__SiloPort, Orleans__GatewayPort).
+// A silo on its own, without the API. With Cluster__Postgres set it joins the cluster in that database
+// (API nodes run with Cluster__ApiRole=client, or co-host silos of their own); without it, the embedded
+// store and localhost clustering. Settings as for the API (VG_DATA, Storage__*, Orleans__SiloPort,
+// Orleans__GatewayPort, Cluster__AdvertisedAddress, Cluster__ClusterId).
 var builder = Host.CreateApplicationBuilder(args);
 builder.UseOrleans(silo => silo
-    .UseEmbeddedClustering(builder.Configuration)
+    .UseVisitorGrainsClustering(builder.Configuration)
     .AddVisitorGrains(builder.Configuration));
 await builder.Build().RunAsync();

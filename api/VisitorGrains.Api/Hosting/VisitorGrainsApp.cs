@@ -2,7 +2,11 @@ using VisitorGrains.Grains.Hosting;
 
 namespace VisitorGrains.Api.Hosting;
 
-/// <summary>Builds the embedded default: the API with a co-hosted silo and SQLite under VG_DATA.</summary>
+/// <summary>
+/// Builds an API node. The embedded default co-hosts a silo with SQLite under VG_DATA. With
+/// Cluster:Postgres set it joins a cluster: co-hosting a silo (Cluster:ApiRole=silo, the default) or as
+/// an Orleans client of the silos (Cluster:ApiRole=client).
+/// </summary>
 public static class VisitorGrainsApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
@@ -10,9 +14,17 @@ public static class VisitorGrainsApp
         // Settings files sit beside the binaries; data goes where the process runs (VG_DATA, ./data).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        builder.UseOrleans(silo => silo
-            .UseEmbeddedClustering(builder.Configuration)
-            .AddVisitorGrains(builder.Configuration));
+        if (VisitorGrains.Grains.Hosting.SiloBuilderExtensions.Cluster(builder.Configuration).ApiIsClient)
+        {
+            builder.UseOrleansClient(client => client.UseVisitorGrainsCluster(builder.Configuration));
+        }
+        else
+        {
+            builder.UseOrleans(silo => silo
+                .UseVisitorGrainsClustering(builder.Configuration)
+                .AddVisitorGrains(builder.Configuration));
+        }
+
         builder.Services.AddApiServices(builder.Configuration);
 
         var app = builder.Build();

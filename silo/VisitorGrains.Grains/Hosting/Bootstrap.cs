@@ -12,49 +12,16 @@ namespace VisitorGrains.Grains.Hosting;
 /// past their checkpoint (after a crash they owe their company or feed a message), and on an empty
 /// store creates the demo site and an admin credential.
 /// </summary>
-public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, IConfiguration configuration, TimeProvider time,
-    ILogger<Bootstrap> log) : IStartupTask
+public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, JournalRecovery recovery, IConfiguration configuration,
+    TimeProvider time, ILogger<Bootstrap> log) : IStartupTask
 {
     public const string DemoSite = "demo";
 
     public async Task Execute(CancellationToken cancellationToken)
     {
-        await RecoverAsync(cancellationToken);
+        await recovery.RecoverAsync(cancellationToken);
         await CreateDemoSiteAsync(cancellationToken);
         await CreateAdminKeyAsync(cancellationToken);
-    }
-
-    private async Task RecoverAsync(CancellationToken cancellationToken)
-    {
-        var pending = await store.PendingStreamsAsync(cancellationToken);
-        if (pending.Count == 0)
-        {
-            return;
-        }
-
-        log.LogInformation("Replaying {Count} journals with entries past their checkpoint", pending.Count);
-        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (stream, _) =>
-            {
-                var key = stream[(stream.IndexOf('/', StringComparison.Ordinal) + 1)..];
-                var recovery = stream switch
-                {
-                    _ when stream.StartsWith(StreamNames.VisitorPrefix, StringComparison.Ordinal) => grains.GetGrain<IVisitorGrain>(key).RecoverAsync(),
-                    _ when stream.StartsWith(StreamNames.CompanyPrefix, StringComparison.Ordinal) => grains.GetGrain<ICompanyGrain>(key).RecoverAsync(),
-                    _ when stream.StartsWith(StreamNames.FeedPrefix, StringComparison.Ordinal) => grains.GetGrain<IFeedGrain>(key).RecoverAsync(),
-                    _ => Task.CompletedTask,
-                };
-                try
-                {
-                    await recovery;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // One journal that cannot be replayed now must not keep the silo from starting;
-                    // its grain tries again when it is next called.
-                    log.LogError(ex, "Could not recover {Stream}", stream);
-                }
-            });
     }
 
     private async Task CreateDemoSiteAsync(CancellationToken cancellationToken)

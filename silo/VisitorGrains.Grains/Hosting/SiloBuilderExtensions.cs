@@ -1,7 +1,12 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
+using Orleans.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using VisitorGrains.Grains.Postgres;
 using VisitorGrains.Grains.Sites;
 using VisitorGrains.Grains.Storage;
 
@@ -13,8 +18,14 @@ public static class SiloBuilderExtensions
     public static ISiloBuilder AddVisitorGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.AddVisitorGrainsServices(configuration);
+        silo.Services.AddSingleton<JournalRecovery>();
         silo.AddStartupTask<Bootstrap>();
         silo.Services.AddHostedService<HistoryRetention>();
+        if (Cluster(configuration).IsCluster)
+        {
+            silo.Services.AddHostedService<ClusterRecovery>();
+        }
+
         silo.Configure<GrainCollectionOptions>(options =>
         {
             options.CollectionAge = configuration.GetValue("Orleans:CollectionAge", TimeSpan.FromMinutes(15));
@@ -41,15 +52,60 @@ public static class SiloBuilderExtensions
             }
         });
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<SqliteJournalStore>();
-        services.TryAddSingleton<IJournalStore>(sp => sp.GetRequiredService<SqliteJournalStore>());
+        services.AddOptions<ClusterSettings>().Bind(configuration.GetSection("Cluster"));
+        if (Cluster(configuration).IsCluster)
+        {
+            services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<ClusterSettings>>().Value.Postgres!));
+            services.TryAddSingleton<PostgresJournalStore>();
+            services.TryAddSingleton<IJournalStore>(sp => sp.GetRequiredService<PostgresJournalStore>());
+        }
+        else
+        {
+            services.TryAddSingleton<SqliteJournalStore>();
+            services.TryAddSingleton<IJournalStore>(sp => sp.GetRequiredService<SqliteJournalStore>());
+        }
+
         services.TryAddSingleton<SiteDirectory>();
         return services;
     }
 
-    /// <summary>Localhost clustering for the embedded default; ports from Orleans:SiloPort and Orleans:GatewayPort.</summary>
-    public static ISiloBuilder UseEmbeddedClustering(this ISiloBuilder silo, IConfiguration configuration) =>
-        silo.UseLocalhostClustering(
-            configuration.GetValue("Orleans:SiloPort", 11111),
-            configuration.GetValue("Orleans:GatewayPort", 30000));
+    /// <summary>
+    /// The embedded default: localhost clustering (ports from Orleans:SiloPort and Orleans:GatewayPort).
+    /// With Cluster:Postgres set: membership in PostgreSQL, the silo reachable at Cluster:AdvertisedAddress.
+    /// </summary>
+    public static ISiloBuilder UseVisitorGrainsClustering(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var siloPort = configuration.GetValue("Orleans:SiloPort", 11111);
+        var gatewayPort = configuration.GetValue("Orleans:GatewayPort", 30000);
+        var cluster = Cluster(configuration);
+        if (!cluster.IsCluster)
+        {
+            return silo.UseLocalhostClustering(siloPort, gatewayPort);
+        }
+
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = cluster.ClusterId;
+            options.ServiceId = "visitorgrains";
+        });
+        silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), siloPort, gatewayPort);
+        silo.Services.AddSingleton<IMembershipTable, PostgresMembershipTable>();
+        return silo;
+    }
+
+    /// <summary>An API node that is only a client of the cluster: it finds the gateways in the membership table.</summary>
+    public static IClientBuilder UseVisitorGrainsCluster(this IClientBuilder client, IConfiguration configuration)
+    {
+        var cluster = Cluster(configuration);
+        client.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = cluster.ClusterId;
+            options.ServiceId = "visitorgrains";
+        });
+        client.Services.AddSingleton<IGatewayListProvider, PostgresGatewayListProvider>();
+        return client;
+    }
+
+    public static ClusterSettings Cluster(IConfiguration configuration) =>
+        configuration.GetSection("Cluster").Get<ClusterSettings>() ?? new ClusterSettings();
 }

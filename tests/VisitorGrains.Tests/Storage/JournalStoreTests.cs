@@ -1,37 +1,78 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using VisitorGrains.Grains.Postgres;
 using VisitorGrains.Grains.Storage;
 using VisitorGrains.Tests.Support;
 
 namespace VisitorGrains.Tests.Storage;
 
-public sealed class SqliteJournalStoreTests : IAsyncLifetime
+/// <summary>The embedded store: SQLite in a folder.</summary>
+public sealed class SqliteJournalStoreTests : JournalStoreContract
 {
     private readonly TempDirectory _dir = new();
-    private SqliteJournalStore _store = null!;
 
-    public Task InitializeAsync()
-    {
-        _store = Open();
-        return Task.CompletedTask;
-    }
+    protected override Task<IJournalStore> OpenAsync() => Task.FromResult<IJournalStore>(
+        new SqliteJournalStore(Options.Create(new StorageOptions { Path = Path.Combine(_dir.Path, "vg.db") }), NullLogger<SqliteJournalStore>.Instance));
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _store.DisposeAsync();
+        await base.DisposeAsync();
         _dir.Dispose();
     }
+}
 
-    private SqliteJournalStore Open() =>
-        new(Options.Create(new StorageOptions { Path = Path.Combine(_dir.Path, "vg.db") }), NullLogger<SqliteJournalStore>.Instance);
+/// <summary>Cluster mode's store: a real PostgreSQL server, a database of its own.</summary>
+public sealed class PostgresJournalStoreTests : JournalStoreContract
+{
+    private NpgsqlDataSource? _data;
+
+    protected override async Task<IJournalStore> OpenAsync()
+    {
+        if (_data is not null)
+        {
+            await _data.DisposeAsync();
+        }
+
+        _data = NpgsqlDataSource.Create(_connection ??= await PostgresServer.CreateDatabaseAsync());
+        return new PostgresJournalStore(_data, Options.Create(new StorageOptions()), NullLogger<PostgresJournalStore>.Instance);
+    }
+
+    private string? _connection;
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_data is not null)
+        {
+            await _data.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>What every journal store does, whichever database holds it.</summary>
+public abstract class JournalStoreContract : IAsyncLifetime
+{
+    private IJournalStore _store = null!;
+
+    protected abstract Task<IJournalStore> OpenAsync();
+
+    public async Task InitializeAsync() => _store = await OpenAsync();
+
+    public virtual async Task DisposeAsync() => await ((IAsyncDisposable)_store).DisposeAsync();
+
+    private async Task ReopenAsync()
+    {
+        await ((IAsyncDisposable)_store).DisposeAsync();
+        _store = await OpenAsync();
+    }
 
     [Fact]
     public async Task ConcurrentAppends_AreAllDurable_AfterReopening()
     {
         await Task.WhenAll(Enumerable.Range(0, 50).SelectMany(stream =>
             Enumerable.Range(1, 20).Select(seq => _store.AppendAsync($"visitor/demo/v{stream}", seq, [(byte)seq], seq))));
-        await _store.DisposeAsync();
-        _store = Open();
+        await ReopenAsync();
 
         var loaded = await _store.LoadAsync("visitor/demo/v7");
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), loaded.Entries.Select(e => e.Seq));
