@@ -74,6 +74,39 @@ public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains
         }
     }
 
+    /// <summary>
+    /// The safety net under the notifier: asks each subscribed site's feed for what this node's
+    /// subscribers have not had yet. Alerts pushed while the notifier was being re-activated (its silo
+    /// died) or while this node's subscription lapsed still arrive, in order, within one sweep.
+    /// </summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (site, subscribers) in _bySite)
+        {
+            if (subscribers.IsEmpty || cancellationToken.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            var behind = subscribers.Values.Min(s => s.LastSent);
+            try
+            {
+                var page = await grains.GetGrain<IFeedGrain>(site).AfterAsync(behind, FeedState.Retained);
+                foreach (var alert in page)
+                {
+                    foreach (var subscription in subscribers.Values)
+                    {
+                        await DeliverAsync(subscription, alert);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                log.LogDebug(ex, "Could not sweep the feed of {Site}; the next sweep tries again", site);
+            }
+        }
+    }
+
     private async Task SendUpdateAsync(string connectionId, AlertHandling handling)
     {
         try

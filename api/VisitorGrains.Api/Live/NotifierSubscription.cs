@@ -8,12 +8,15 @@ namespace VisitorGrains.Api.Live;
 
 /// <summary>
 /// This node's line to the notifier grain: subscribes an observer and renews it well within the
-/// notifier's lifetime, so a restarted silo or notifier is picked up again within seconds.
+/// notifier's lifetime, so a restarted silo or notifier is picked up again within seconds. Between
+/// renewals the live feed sweeps the site feeds (<see cref="Sweep"/>), so that an alert pushed while the
+/// notifier had no subscription from this node (its silo died) still reaches this node's salespeople.
 /// </summary>
 public sealed class NotifierSubscription(IGrainFactory grains, LiveFeed feed, SiteDirectory sites,
     ILogger<NotifierSubscription> log) : BackgroundService, INodeObserver
 {
     private static readonly TimeSpan Renew = NotifierGrain.SubscriptionLifetime / 8;
+    public static readonly TimeSpan Sweep = TimeSpan.FromSeconds(3);
     private INodeObserver? _self;
 
     public Task OnAlertAsync(Alert alert)
@@ -38,16 +41,25 @@ public sealed class NotifierSubscription(IGrainFactory grains, LiveFeed feed, Si
     {
         var self = _self = grains.CreateObjectReference<INodeObserver>(this);
         var notifier = grains.GetGrain<INotifierGrain>(0);
-        using var timer = new PeriodicTimer(Renew);
+        using var timer = new PeriodicTimer(Sweep);
+        var renewed = DateTimeOffset.MinValue;
         do
         {
-            try
+            if (DateTimeOffset.UtcNow - renewed >= Renew)
             {
-                await notifier.SubscribeAsync(self);
+                try
+                {
+                    await notifier.SubscribeAsync(self);
+                    renewed = DateTimeOffset.UtcNow;
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                {
+                    log.LogWarning(ex, "Could not subscribe to the notifier; retrying");
+                }
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            else
             {
-                log.LogWarning(ex, "Could not subscribe to the notifier; retrying");
+                await feed.SweepAsync(stoppingToken);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
