@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of VisitorGrains, C# and JS, and ends with one line:
 # "N passed, N failed[, N skipped]". Exits non-zero if anything failed (or was skipped).
-# Installs what the tests need and the machine lacks: the tracker's, the lists' and the web UI's npm packages, Debian's chromium.
+# Installs what the tests need and the machine lacks: the tracker's, the lists' and the web UI's npm packages,
+# Debian's chromium and postgresql.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -45,6 +46,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root=""
   [ "$(id -u)" -ne 0 ] && as_root="sudo"
   $as_root apt-get update -qq && $as_root apt-get install -y -qq chromium >/dev/null
+fi
+
+# The cluster tests run a real PostgreSQL server (scripts/postgres.sh starts a throwaway one per run).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "Installing Debian's postgresql for the cluster tests"
+  as_root=""
+  [ "$(id -u)" -ne 0 ] && as_root="sudo"
+  $as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq postgresql >/dev/null
 fi
 
 if ! dotnet build VisitorGrains.sln -c Release -v quiet -nologo; then

@@ -1,3 +1,4 @@
+using VisitorGrains.Grains.Postgres;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -34,9 +35,19 @@ public static class SignIn
 
     public static IServiceCollection AddSignIn(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddDataProtection()
-            .SetApplicationName("VisitorGrains")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataPaths.DataDirectory(configuration), "keys")));
+        var protection = services.AddDataProtection().SetApplicationName("VisitorGrains");
+        if (ClusterSettings.From(configuration).IsCluster)
+        {
+            // Every API node reads and writes the same key ring: a session works on all of them.
+            services.AddSingleton<SharedKeyRing>();
+            services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+                .Configure<SharedKeyRing>((options, ring) => options.XmlRepository = ring);
+        }
+        else
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataPaths.DataDirectory(configuration), "keys")));
+        }
+
         services.Configure<LoginThrottleOptions>(configuration.GetSection("Login"));
         services.AddSingleton<LoginThrottle>();
 

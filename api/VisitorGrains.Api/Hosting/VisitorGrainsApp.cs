@@ -1,3 +1,4 @@
+using VisitorGrains.Grains.Postgres;
 using VisitorGrains.Grains.Hosting;
 
 namespace VisitorGrains.Api.Hosting;
@@ -14,7 +15,7 @@ public static class VisitorGrainsApp
         // Settings files sit beside the binaries; data goes where the process runs (VG_DATA, ./data).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        if (VisitorGrains.Grains.Hosting.SiloBuilderExtensions.Cluster(builder.Configuration).ApiIsClient)
+        if (ClusterSettings.From(builder.Configuration).ApiIsClient)
         {
             builder.UseOrleansClient(client => client.UseVisitorGrainsCluster(builder.Configuration));
         }

@@ -21,7 +21,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton<JournalRecovery>();
         silo.AddStartupTask<Bootstrap>();
         silo.Services.AddHostedService<HistoryRetention>();
-        if (Cluster(configuration).IsCluster)
+        if (ClusterSettings.From(configuration).IsCluster)
         {
             silo.Services.AddHostedService<ClusterRecovery>();
         }
@@ -53,7 +53,7 @@ public static class SiloBuilderExtensions
         });
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ClusterSettings>().Bind(configuration.GetSection("Cluster"));
-        if (Cluster(configuration).IsCluster)
+        if (ClusterSettings.From(configuration).IsCluster)
         {
             services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<ClusterSettings>>().Value.Postgres!));
             services.TryAddSingleton<PostgresJournalStore>();
@@ -77,7 +77,7 @@ public static class SiloBuilderExtensions
     {
         var siloPort = configuration.GetValue("Orleans:SiloPort", 11111);
         var gatewayPort = configuration.GetValue("Orleans:GatewayPort", 30000);
-        var cluster = Cluster(configuration);
+        var cluster = ClusterSettings.From(configuration);
         if (!cluster.IsCluster)
         {
             return silo.UseLocalhostClustering(siloPort, gatewayPort);
@@ -96,7 +96,7 @@ public static class SiloBuilderExtensions
     /// <summary>An API node that is only a client of the cluster: it finds the gateways in the membership table.</summary>
     public static IClientBuilder UseVisitorGrainsCluster(this IClientBuilder client, IConfiguration configuration)
     {
-        var cluster = Cluster(configuration);
+        var cluster = ClusterSettings.From(configuration);
         client.Configure<ClusterOptions>(options =>
         {
             options.ClusterId = cluster.ClusterId;
@@ -105,7 +105,4 @@ public static class SiloBuilderExtensions
         client.Services.AddSingleton<IGatewayListProvider, PostgresGatewayListProvider>();
         return client;
     }
-
-    public static ClusterSettings Cluster(IConfiguration configuration) =>
-        configuration.GetSection("Cluster").Get<ClusterSettings>() ?? new ClusterSettings();
 }

@@ -192,6 +192,29 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task TwoApiNodes_ASessionMadeOnOneIsHonouredByTheOther()
+    {
+        var postgres = await PostgresServer.CreateDatabaseAsync();
+        using var data = new TempDirectory();
+        using var silo = await ClusterNode.StartSiloAsync("silo", postgres, AdminKey, Path.Combine(data.Path, "silo"));
+        using var api1 = await ClusterNode.StartApiAsync("api1", postgres, AdminKey, Path.Combine(data.Path, "api1"));
+        using var api2 = await ClusterNode.StartApiAsync("api2", postgres, AdminKey, Path.Combine(data.Path, "api2"));
+        using var admin = api1.Client(AdminKey);
+        (await admin.PostAsJsonAsync("/api/users", new { user = "erik", password = "correct horse battery", role = "sales", sites = new[] { "demo" } }))
+            .EnsureSuccessStatusCode();
+
+        var cookies = new CookieContainer();
+        using var browser1 = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = api1.Address };
+        Assert.Equal(HttpStatusCode.OK, (await browser1.PostAsJsonAsync("/login", new { user = "erik", password = "correct horse battery" })).StatusCode);
+
+        // The same cookie, sent to the other node (cookies are per host name, not per port).
+        using var browser2 = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = api2.Address };
+        var me = await browser2.GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Equal("erik", (await me.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("user").GetString());
+    }
+
     /// <summary>Long enough for a live-feed sweep (3 s) to have delivered anything it would.</summary>
     private static readonly TimeSpan NotifierSweep = TimeSpan.FromSeconds(4);
 

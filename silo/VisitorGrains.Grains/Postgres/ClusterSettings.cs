@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace VisitorGrains.Grains.Postgres;
 
 /// <summary>Cluster mode's settings (section "Cluster").</summary>
@@ -19,6 +21,9 @@ public sealed class ClusterSettings
     public string ApiRole { get; set; } = "silo";
 
     public bool IsCluster => !string.IsNullOrWhiteSpace(Postgres);
+
+    public static ClusterSettings From(IConfiguration configuration) =>
+        configuration.GetSection("Cluster").Get<ClusterSettings>() ?? new ClusterSettings();
 
     public bool ApiIsClient => IsCluster && string.Equals(ApiRole, "client", StringComparison.OrdinalIgnoreCase);
 }
