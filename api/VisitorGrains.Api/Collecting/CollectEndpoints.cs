@@ -40,10 +40,7 @@ public static class CollectEndpoints
             AllowOrigin(http.Response, origin.ToString());
         }
 
-        if (limits.TryAcquireIp(http.Connection.RemoteIpAddress?.ToString() ?? "") is { } ipWait)
-        {
-            return TooMany(http, ipWait, "Too many requests from this address.");
-        }
+        // The per-address limit was asked at the front of the pipeline (CollectThrottle).
 
         // Crawlers and automated browsers are answered as if counted, and dropped before anything is read.
         if (bots.IsBot(http.Request.Headers.UserAgent.ToString()) || bots.IsBot(http.Request.Headers["Sec-CH-UA"].ToString()))
@@ -164,7 +161,7 @@ public static class CollectEndpoints
         return TypedResults.NoContent();
     }
 
-    private static void AllowOrigin(HttpResponse response, string origin)
+    internal static void AllowOrigin(HttpResponse response, string origin)
     {
         response.Headers.AccessControlAllowOrigin = origin;
         response.Headers.AccessControlAllowCredentials = "true";

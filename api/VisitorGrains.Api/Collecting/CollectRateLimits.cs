@@ -21,7 +21,8 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// Token buckets per client address and per site. Asked before anything of the body is stored: a
-/// refused batch is answered 429 with Retry-After and changes nothing.
+/// refused batch is answered 429 with Retry-After and changes nothing. The address is asked at the front
+/// of the pipeline (<see cref="CollectThrottle"/>), the site once the body names it.
 /// </summary>
 public sealed class CollectRateLimits : IDisposable
 {

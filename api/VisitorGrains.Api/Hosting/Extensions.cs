@@ -63,6 +63,9 @@ public static class Extensions
         app.UseExceptionHandler(handler => handler.Run(WriteProblemAsync));
         app.UseStatusCodePages();
         app.UseForwardedHeaders();
+        // An address over its limit is refused here, before routing and before its body is read.
+        app.UseCollectThrottle();
+        app.UseRouting();
         app.UseWebUiAssets();
         app.UseAuthentication();
         app.UseCsrfCheck();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using VisitorGrains.Tests.Support;
@@ -115,5 +116,112 @@ public sealed class FloodTests
         var sorted = latencies.Order().ToArray();
         Console.WriteLine($"flood: {floodSent} abusive requests ({string.Join(", ", statuses.Select(s => $"{(int)s.Key}×{s.Value}"))}); " +
             $"legitimate p50 {sorted[sorted.Length / 2]:F1} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:F1} ms");
+    }
+
+    [Fact]
+    public async Task AnAddressOverItsLimit_IsRefusedWithoutItsBodyBeingRead_WithProblemDetailsAndRetryAfter()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path, new Dictionary<string, string?>
+        {
+            ["RateLimits:PerIpPerSecond"] = "1",
+            ["RateLimits:PerIpBurst"] = "1",
+        });
+
+        // Expect: 100-continue: the server asks for the body only if it means to read it. A refusal comes
+        // without that question. (A token may come back between two requests; then the batch goes through
+        // and the address tries again.)
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(host.Address.Host, host.Address.Port);
+        using var connection = new RawConnection(tcp.GetStream());
+        using var reading = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        (string Head, string Body)? refused = null;
+        for (var attempt = 0; attempt < 20 && refused is null; attempt++)
+        {
+            var body = Encoding.UTF8.GetBytes(Payloads.PageViews("demo", "v_eager_0001", $"/{attempt}"));
+            await connection.WriteAsync($"POST /collect HTTP/1.1\r\nHost: {host.Address.Authority}\r\nContent-Type: text/plain\r\n" +
+                $"Content-Length: {body.Length}\r\nExpect: 100-continue\r\nX-Forwarded-For: {Abuser}\r\nOrigin: http://localhost:3000\r\n\r\n", reading.Token);
+            var answer = await connection.ReadAnswerAsync(reading.Token);
+            if (answer.Head.StartsWith("HTTP/1.1 100 ", StringComparison.Ordinal))
+            {
+                await connection.WriteAsync(body, reading.Token);
+                Assert.StartsWith("HTTP/1.1 202 ", (await connection.ReadAnswerAsync(reading.Token)).Head, StringComparison.Ordinal);
+                continue;
+            }
+
+            refused = answer;
+        }
+
+        Assert.NotNull(refused);
+        var (head, problemBody) = refused.Value;
+        Assert.StartsWith("HTTP/1.1 429 ", head, StringComparison.Ordinal);
+        Assert.Contains("\r\nRetry-After: 1\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("\r\nContent-Type: application/problem+json\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("\r\nAccess-Control-Allow-Origin: http://localhost:3000\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("\r\nX-Content-Type-Options: nosniff\r\n", head, StringComparison.Ordinal);
+        using var problem = JsonDocument.Parse(problemBody);
+        Assert.Equal(429, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("Too Many Requests", problem.RootElement.GetProperty("title").GetString());
+        Assert.Equal("Too many requests from this address.", problem.RootElement.GetProperty("detail").GetString());
+        Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("traceId").GetString()));
+
+        // Another address is not held up by it.
+        Assert.Equal(HttpStatusCode.Accepted, (await host.CollectAsync(Payloads.PageViews("demo", "v_patient_01", "/"), "198.51.100.200")).StatusCode);
+    }
+
+    /// <summary>HTTP/1.1 over a raw connection: answers with a Content-Length body (or none), read one at a time.</summary>
+    private sealed class RawConnection(NetworkStream stream) : IDisposable
+    {
+        private readonly List<byte> _received = [];
+
+        public Task WriteAsync(string text, CancellationToken cancellationToken) => WriteAsync(Encoding.ASCII.GetBytes(text), cancellationToken);
+
+        public async Task WriteAsync(byte[] bytes, CancellationToken cancellationToken) => await stream.WriteAsync(bytes, cancellationToken);
+
+        public async Task<(string Head, string Body)> ReadAnswerAsync(CancellationToken cancellationToken)
+        {
+            int end;
+            while ((end = IndexOfBlankLine()) < 0)
+            {
+                await FillAsync(cancellationToken);
+            }
+
+            var head = Encoding.ASCII.GetString(_received.GetRange(0, end + 2).ToArray());
+            _received.RemoveRange(0, end + 4);
+            var lengthLine = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+            var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(lengthLine is not null || head.StartsWith("HTTP/1.1 100 ", StringComparison.Ordinal), $"the answer says its length: {head}");
+            while (_received.Count < length)
+            {
+                await FillAsync(cancellationToken);
+            }
+
+            var body = Encoding.UTF8.GetString(_received.GetRange(0, length).ToArray());
+            _received.RemoveRange(0, length);
+            return (head, body);
+        }
+
+        public void Dispose() => stream.Dispose();
+
+        private async Task FillAsync(CancellationToken cancellationToken)
+        {
+            var buffer = new byte[4096];
+            var read = await stream.ReadAsync(buffer, cancellationToken);
+            Assert.NotEqual(0, read);
+            _received.AddRange(buffer.AsSpan(0, read).ToArray());
+        }
+
+        private int IndexOfBlankLine()
+        {
+            for (var i = 0; i + 3 < _received.Count; i++)
+            {
+                if (_received[i] == '\r' && _received[i + 1] == '\n' && _received[i + 2] == '\r' && _received[i + 3] == '\n')
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
     }
 }
