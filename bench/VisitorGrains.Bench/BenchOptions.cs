@@ -29,6 +29,10 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
     public int Scale { get; init; }
     public int ScaleMaxSeconds { get; init; } = 1800;
     public bool Paced { get; init; } = true;
+    /// <summary>Keep-alive connections the abusive address of the flood run uses.</summary>
+    public int FloodConnections { get; init; } = 8;
+    /// <summary>The server's RateLimits:RefusalDelayMs for the flood run (null: as shipped).</summary>
+    public int? RefusalDelayMs { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -51,6 +55,8 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
             Resident = Math.Clamp(Int("resident", 100_000), 0, 10_000_000),
             Scale = Math.Clamp(Int("scale", 0), 0, 10_000_000),
             ScaleMaxSeconds = Math.Clamp(Int("scale-seconds", 1800), 10, 3600),
+            FloodConnections = Math.Clamp(Int("flood-connections", 8), 1, 512),
+            RefusalDelayMs = map.ContainsKey("refusal-delay-ms") ? Math.Clamp(Int("refusal-delay-ms", 0), 0, 10_000) : null,
             Paced = !string.Equals(map.GetValueOrDefault("paced"), "false", StringComparison.OrdinalIgnoreCase),
         };
     }

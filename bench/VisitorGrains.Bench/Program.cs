@@ -7,10 +7,24 @@ using VisitorGrains.Bench;
 // dotnet run -c Release --project bench/VisitorGrains.Bench -- [--seconds 15] [--connections 32] [--visitors 20000]
 //     [--variants normal,full,single] [--resident 100000] [--scale 1000000] [--paced true]
 // Runs the bare baseline and the full API, each in its own process, under the same load, and prints tables.
+// dotnet run -c Release --project bench/VisitorGrains.Bench -- --flood [--seconds 20] [--flood-connections 8] [--refusal-delay-ms 250]
+// One abusive address at full speed beside a site's 100 page views/s: the site's latency and losses.
 if (args.Length > 0 && args[0] == "baseline")
 {
     await BaselineServer.RunAsync(args[1..]);
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "flood-source")
+{
+    await FloodSource.RunAsync(args[1..]);
+    return 0;
+}
+
+if (args.Contains("--flood"))
+{
+    var flood = BenchOptions.Parse([.. args.Where(a => a != "--flood")]);
+    return await FloodRun.RunAsync(flood, flood.FloodConnections);
 }
 
 var options = BenchOptions.Parse(args);

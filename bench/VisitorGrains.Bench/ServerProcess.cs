@@ -30,7 +30,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var data = Path.Combine(Path.GetTempPath(), "vg-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
         prepareData?.Invoke(data);
-        var environment = new Dictionary<string, string>(variant.Environment)
+        var environment = new Dictionary<string, string>
         {
             ["VG_DATA"] = data,
             ["VG_ADMIN_KEY"] = AdminKey,
@@ -45,6 +45,12 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Orleans__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
         };
+        // The variant's settings win: the flood run puts the shipped per-address limits back.
+        foreach (var (key, value) in variant.Environment)
+        {
+            environment[key] = value;
+        }
+
         return StartAsync(Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Api.dll"), [], environment, data);
     }
 

@@ -17,6 +17,13 @@ public sealed class RateLimitOptions
     public int PerSitePerSecond { get; set; } = 10_000;
 
     public int PerSiteBurst { get; set; } = 20_000;
+
+    /// <summary>
+    /// How long an address over its limit waits for its 429. A client that waits for each answer (every
+    /// HTTP/1.1 connection does) then sends at most one request per connection in that time, and a flood
+    /// from a few connections cannot take the machine from the sites that are within their limits.
+    /// </summary>
+    public int RefusalDelayMs { get; set; } = 250;
 }
 
 /// <summary>
@@ -32,6 +39,7 @@ public sealed class CollectRateLimits : IDisposable
     public CollectRateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options)
     {
         var o = options.Value;
+        RefusalDelay = TimeSpan.FromMilliseconds(Math.Clamp(o.RefusalDelayMs, 0, 10_000));
         if (!o.Enabled)
         {
             return;
@@ -40,6 +48,9 @@ public sealed class CollectRateLimits : IDisposable
         _perIp = Buckets(o.PerIpPerSecond, o.PerIpBurst);
         _perSite = Buckets(o.PerSitePerSecond, o.PerSiteBurst);
     }
+
+    /// <summary>How long a refused address waits for its answer (see <see cref="RateLimitOptions.RefusalDelayMs"/>).</summary>
+    public TimeSpan RefusalDelay { get; }
 
     /// <summary>Null when the request may go on, else the seconds to wait.</summary>
     public int? TryAcquireIp(string ip) => TryAcquire(_perIp, ip);

@@ -8,8 +8,9 @@ namespace VisitorGrains.Api.Collecting;
 /// <summary>
 /// The per-address limit of <c>POST /collect</c>, asked at the front of the pipeline: an address over its
 /// limit is answered 429 before routing, before the body is read and before anything is bound, from bytes
-/// prepared once. A flood from one address then costs the server little more than parsing its requests,
-/// and the sites sending real page views keep their share of the machine.
+/// prepared once, after a short wait (<see cref="RateLimitOptions.RefusalDelayMs"/>). A flood from one
+/// address then costs the server little more than parsing its requests, its connections can send only a
+/// few a second each, and the sites sending real page views keep their share of the machine.
 /// </summary>
 /// <remarks>
 /// The answer is the one the endpoint gives for any other refusal: problem details (the same title, status,
@@ -39,7 +40,7 @@ public static class CollectThrottle
                 return next(http);
             }
 
-            return RefuseAsync(http, wait);
+            return RefuseAsync(http, wait, limits.RefusalDelay);
         });
     }
 
@@ -49,8 +50,20 @@ public static class CollectThrottle
         && request.Path.StartsWithSegments("/collect", StringComparison.OrdinalIgnoreCase, out var rest)
         && (!rest.HasValue || rest.Value == "/");
 
-    private static Task RefuseAsync(HttpContext http, int seconds)
+    private static async Task RefuseAsync(HttpContext http, int seconds, TimeSpan delay)
     {
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the client went away: nobody to answer
+            }
+        }
+
         var response = http.Response;
         var origin = http.Request.Headers.Origin;
         if (!StringValues.IsNullOrEmpty(origin))
@@ -72,6 +85,6 @@ public static class CollectThrottle
         var at = BodyStart.Length + Encoding.UTF8.GetBytes(traceId, span[BodyStart.Length..]);
         BodyEnd.CopyTo(span[at..]);
         writer.Advance(length);
-        return writer.FlushAsync(http.RequestAborted).AsTask();
+        await writer.FlushAsync(http.RequestAborted);
     }
 }

@@ -192,6 +192,8 @@ public sealed class CollectToAlertTests
         {
             ["RateLimits:PerIpPerSecond"] = "1",
             ["RateLimits:PerIpBurst"] = "20",
+            // Refusals at once: how many of the 40 are refused is then what the bucket says.
+            ["RateLimits:RefusalDelayMs"] = "0",
         });
 
         var answers = new List<HttpResponseMessage>();
