@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -71,86 +69,5 @@ public sealed class CrashTests
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, type) };
         request.Headers.Authorization = new("Bearer", key);
         return await http.SendAsync(request);
-    }
-}
-
-/// <summary>The API as its own process (dotnet VisitorGrains.Api.dll), so that it can be killed for real.</summary>
-public sealed class ApiProcess : IDisposable
-{
-    private readonly Process _process;
-
-    private ApiProcess(Process process, Uri address)
-    {
-        _process = process;
-        Address = address;
-    }
-
-    public Uri Address { get; }
-
-    public static async Task<ApiProcess> StartAsync(string dataDirectory, string adminKey)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Api.dll");
-        // Port 0: the process picks its own and says where it listens, so parallel tests never share one.
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["VG_DATA"] = dataDirectory;
-        start.Environment["VG_ADMIN_KEY"] = adminKey;
-        start.Environment["Orleans__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture);
-        start.Environment["Orleans__GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture);
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
-        var process = Process.Start(start)!;
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            const string marker = "Now listening on: ";
-            if (e.Data?.IndexOf(marker, StringComparison.Ordinal) is >= 0 and var at)
-            {
-                listening.TrySetResult(new Uri(e.Data[(at + marker.Length)..].Trim()));
-            }
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The API exited while starting."));
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        try
-        {
-            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
-            (await http.GetAsync("/healthz")).EnsureSuccessStatusCode();
-            return new ApiProcess(process, address);
-        }
-        catch
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            throw;
-        }
-    }
-
-    /// <summary>SIGKILL: no shutdown hooks, no deactivation, no checkpoint.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
     }
 }
