@@ -40,7 +40,9 @@ public static class FloodRun
 
         // A running site: the server has compiled its path and knows its visitors; the connections are open.
         await SendAsync(site, "v_warm_", TimeSpan.FromSeconds(Math.Max(3, options.WarmupSeconds)));
+        var cpuQuiet = api.ProcessorTime;
         var quiet = await SendAsync(site, "v_quiet_", TimeSpan.FromSeconds(options.Seconds));
+        cpuQuiet = api.ProcessorTime - cpuQuiet;
         var gcBefore = await GcCountsAsync(api.Address);
 
         var flooding = new TaskCompletionSource();
@@ -48,7 +50,9 @@ public static class FloodRun
         var flood = FloodSource.RunProcessAsync(api.Address, duration, max: 5_000_000, floodConnections, () => flooding.TrySetResult());
         await flooding.Task.WaitAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(2)); // the flood's connections open and its code compiles
+        var cpuFlooded = api.ProcessorTime;
         var during = await SendAsync(site, "v_flooded_", TimeSpan.FromSeconds(options.Seconds), "with the flood");
+        cpuFlooded = api.ProcessorTime - cpuFlooded;
         var tally = await flood;
         var gcAfter = await GcCountsAsync(api.Address);
 
@@ -71,6 +75,9 @@ public static class FloodRun
             $"Flood: {tally.Sent:N0} requests in {tally.Seconds:F1} s ({tally.Sent / tally.Seconds:F0}/s): " +
             $"{string.Join(", ", tally.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value:N0}"))}; Retry-After on {tally.RetryAfter:N0}; " +
             $"{tally.Failed} failed at the client. Server collections during the flood: gen0 {gcAfter[0] - gcBefore[0]}, gen1 {gcAfter[1] - gcBefore[1]}, gen2 {gcAfter[2] - gcBefore[2]}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Server CPU over the {options.Seconds} s measured: {cpuQuiet.TotalSeconds:F1} s with the site alone, {cpuFlooded.TotalSeconds:F1} s with the flood " +
+            $"(of {options.Seconds * Environment.ProcessorCount} s the cores had); about {(cpuFlooded - cpuQuiet).TotalMicroseconds / Math.Max(1, tally.Sent * options.Seconds / tally.Seconds):F0} µs per flood request"));
         var lost = (quiet.Sent - quiet.Counted) + (during.Sent - during.Counted);
         Console.WriteLine(lost == 0 ? "Nothing of the legitimate site was lost." : $"LOST: {lost} legitimate page views.");
         return lost == 0 ? 0 : 1;

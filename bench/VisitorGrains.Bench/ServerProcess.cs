@@ -22,6 +22,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>CPU time the server process has used so far (all its threads).</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static Task<ServerProcess> StartBaselineAsync() =>
         StartAsync(Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Bench.dll"), ["baseline"], new(), null);
 
