@@ -75,9 +75,12 @@ public static class FloodRun
             $"Flood: {tally.Sent:N0} requests in {tally.Seconds:F1} s ({tally.Sent / tally.Seconds:F0}/s): " +
             $"{string.Join(", ", tally.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value:N0}"))}; Retry-After on {tally.RetryAfter:N0}; " +
             $"{tally.Failed} failed at the client. Server collections during the flood: gen0 {gcAfter[0] - gcBefore[0]}, gen1 {gcAfter[1] - gcBefore[1]}, gen2 {gcAfter[2] - gcBefore[2]}"));
+        var perRequest = cpuFlooded > cpuQuiet + TimeSpan.FromSeconds(1)
+            ? string.Create(CultureInfo.InvariantCulture, $"about {(cpuFlooded - cpuQuiet).TotalMicroseconds / Math.Max(1, tally.Sent * options.Seconds / tally.Seconds):F0} µs per flood request")
+            : "the flood's share is within the noise";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Server CPU over the {options.Seconds} s measured: {cpuQuiet.TotalSeconds:F1} s with the site alone, {cpuFlooded.TotalSeconds:F1} s with the flood " +
-            $"(of {options.Seconds * Environment.ProcessorCount} s the cores had); about {(cpuFlooded - cpuQuiet).TotalMicroseconds / Math.Max(1, tally.Sent * options.Seconds / tally.Seconds):F0} µs per flood request"));
+            $"(of {options.Seconds * Environment.ProcessorCount} s the cores had); {perRequest}"));
         var lost = (quiet.Sent - quiet.Counted) + (during.Sent - during.Counted);
         Console.WriteLine(lost == 0 ? "Nothing of the legitimate site was lost." : $"LOST: {lost} legitimate page views.");
         return lost == 0 ? 0 : 1;
