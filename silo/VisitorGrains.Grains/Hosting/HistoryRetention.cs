@@ -20,7 +20,7 @@ public sealed class HistoryRetention(IJournalStore store, IOptions<StorageOption
             try
             {
                 // Small chunks, each its own write among the others.
-                while (await store.TrimHistoryAsync(before, Chunk) == Chunk && !stoppingToken.IsCancellationRequested)
+                while (await store.TrimHistoryAsync("", before, Chunk) == Chunk && !stoppingToken.IsCancellationRequested)
                 {
                 }
             }

@@ -30,13 +30,29 @@ public interface IJournalStore
     Task<long> CountHistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Drops up to <paramref name="max"/> entries older than <paramref name="before"/> that a checkpoint
-    /// already covers, and says how many it dropped: callers repeat until fewer come back, so that other
-    /// writes are never held up for long.
+    /// Drops up to <paramref name="max"/> entries of the streams under <paramref name="prefix"/> ("" for
+    /// all) older than <paramref name="before"/> that a checkpoint already covers, and says how many it
+    /// dropped: callers repeat until fewer come back, so that other writes are never held up for long.
+    /// Each site keeps its history for its own retention, hence the prefix.
     /// </summary>
-    Task<int> TrimHistoryAsync(long before, int max);
+    Task<int> TrimHistoryAsync(string prefix, long before, int max);
 
+    /// <summary>
+    /// Up to <paramref name="max"/> streams under <paramref name="prefix"/>, in name order, that hold an
+    /// entry which happened before <paramref name="before"/> (checkpointed or not): the visitors whose
+    /// data has outlived the site's retention, for retention to visit before it trims their history.
+    /// </summary>
+    Task<IReadOnlyList<string>> StreamsWithEntriesBeforeAsync(string prefix, long before, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the stream: its checkpoint and every entry, history included.</summary>
     Task DeleteAsync(string stream);
+
+    /// <summary>
+    /// After a data subject's erasure: makes what was deleted or overwritten so far unrecoverable from the
+    /// store's own files (no old row versions, free pages or write-ahead log left holding it), so that a
+    /// scan of the files finds nothing of the person. Rare and may be slow; ordinary writes go on.
+    /// </summary>
+    Task PurgeDeletedAsync();
 
     /// <summary>Streams with entries past their checkpoint: the grains to wake after a crash.</summary>
     Task<IReadOnlyList<string>> PendingStreamsAsync(CancellationToken cancellationToken = default);

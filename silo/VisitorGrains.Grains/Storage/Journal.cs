@@ -45,6 +45,24 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
         return CheckpointAsync(state);
     }
 
+    /// <summary>
+    /// Writes the state as of <see cref="Seq"/> even when no entry came since the last checkpoint: after
+    /// something was removed from the state (retention, a data subject's erasure), so that the stored
+    /// form forgets it too and, outside history, the entries that carried it are dropped.
+    /// </summary>
+    public async Task RewriteAsync(TState state)
+    {
+        await store.CheckpointAsync(stream, Seq, serializer.SerializeToArray(state), keepHistory);
+        CheckpointSeq = Seq;
+    }
+
+    /// <summary>Removes the stream and starts again from nothing.</summary>
+    public async Task DeleteAsync()
+    {
+        await store.DeleteAsync(stream);
+        Seq = CheckpointSeq = 0;
+    }
+
     /// <summary>Writes the state as of <see cref="Seq"/> and drops the entries it covers.</summary>
     public async Task CheckpointAsync(TState state)
     {

@@ -48,6 +48,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             PRAGMA synchronous = {(_options.Synchronous == SyncMode.Full ? "FULL" : "NORMAL")};
             PRAGMA busy_timeout = 30000;
             PRAGMA wal_autocheckpoint = 0;
+            PRAGMA secure_delete = ON;
             CREATE TABLE IF NOT EXISTS vg_snapshot (
                 stream   TEXT    NOT NULL PRIMARY KEY,
                 seq      INTEGER NOT NULL,
@@ -121,12 +122,36 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
     public Task DeleteAsync(string stream) => Enqueue(new Write(WriteKind.Delete, stream, 0, null));
 
-    public async Task<int> TrimHistoryAsync(long before, int max)
+    public async Task<int> TrimHistoryAsync(string prefix, long before, int max)
     {
-        // A trim's Seq carries its chunk size (LIMIT $seq) and its At the cut-off.
-        var write = new Write(WriteKind.Trim, "", max, null, before);
+        // A trim's Stream carries its prefix, Seq its chunk size (LIMIT $seq) and At the cut-off.
+        var write = new Write(WriteKind.Trim, prefix, max, null, before);
         await Enqueue(write);
         return write.Affected;
+    }
+
+    /// <summary>
+    /// Deleted rows are zeroed as they go (secure_delete, set when the file is opened); this copies the
+    /// WAL into the file and truncates it, so no old page image is left in it either. It runs between
+    /// group commits on the writer's connection, waiting for readers as a busy handler does.
+    /// </summary>
+    public Task PurgeDeletedAsync() => Enqueue(new Write(WriteKind.Purge, "", 0, null));
+
+    public async Task<IReadOnlyList<string>> StreamsWithEntriesBeforeAsync(string prefix, long before, int max,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT DISTINCT stream FROM vg_entry
+            WHERE stream >= $from AND stream < $to AND at < $before
+            ORDER BY stream LIMIT $max
+            """;
+        command.Parameters.AddWithValue("$from", prefix);
+        command.Parameters.AddWithValue("$to", prefix + '\uffff');
+        command.Parameters.AddWithValue("$before", before);
+        command.Parameters.AddWithValue("$max", max);
+        return await ReadStringsAsync(command, cancellationToken);
     }
 
     public async IAsyncEnumerable<HistoryEntry> HistoryAsync(string prefix, long from, long to,
@@ -284,9 +309,10 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             {
                 Commit(commands, batch);
                 Count(batch);
+                var purged = !batch.Exists(w => w.Kind == WriteKind.Purge) || PurgeWal();
                 foreach (var write in batch)
                 {
-                    write.Done.TrySetResult();
+                    Complete(write, purged);
                 }
             }
             catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
@@ -299,7 +325,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                     {
                         Commit(commands, [write]);
                         Count([write]);
-                        write.Done.TrySetResult();
+                        Complete(write, write.Kind != WriteKind.Purge || PurgeWal());
                     }
                     catch (Exception single) when (single is SqliteException or InvalidOperationException)
                     {
@@ -310,6 +336,43 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
             batch.Clear();
         }
+    }
+
+    private static void Complete(Write write, bool purged)
+    {
+        if (write.Kind == WriteKind.Purge && !purged)
+        {
+            write.Done.TrySetException(new InvalidOperationException("The write-ahead log could not be emptied: readers kept it busy."));
+        }
+        else
+        {
+            write.Done.TrySetResult();
+        }
+    }
+
+    /// <summary>A checkpoint cannot run inside a transaction: after the commit, on the same connection. False when readers kept it busy.</summary>
+    private bool PurgeWal()
+    {
+        // The busy handler has waited for readers on an old snapshot already; a few more tries cover one that came in between.
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                using var command = _connection.CreateCommand();
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                using var reader = command.ExecuteReader();
+                if (reader.Read() && reader.GetInt64(0) == 0)
+                {
+                    return true;
+                }
+            }
+            catch (SqliteException ex)
+            {
+                _log.LogDebug(ex, "Emptying the WAL did not complete; trying again");
+            }
+        }
+
+        return false;
     }
 
     private void Count(List<Write> batch)
@@ -373,6 +436,8 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         Snapshot,
         Delete,
         Trim,
+        /// <summary>No row change: after the commit, the WAL is emptied (<see cref="PurgeDeletedAsync"/>).</summary>
+        Purge,
     }
 
     private sealed record Write(WriteKind Kind, string Stream, long Seq, byte[]? Data, long At = 0)
@@ -399,7 +464,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _trimHistory = Prepare(connection, """
                 DELETE FROM vg_entry WHERE (stream, seq) IN (
                     SELECT e.stream, e.seq FROM vg_entry e
-                    WHERE e.at < $at AND e.seq <= coalesce((SELECT s.seq FROM vg_snapshot s WHERE s.stream = e.stream), 0)
+                    WHERE e.at < $at AND e.stream >= $stream AND e.stream < $stream || char(65535) AND e.seq <= coalesce((SELECT s.seq FROM vg_snapshot s WHERE s.stream = e.stream), 0)
                     LIMIT $seq)
                 """);
             _snapshot = Prepare(connection, """

@@ -10,6 +10,7 @@ public static class StreamNames
     public const string KeyPrefix = "key/";
     public const string UserPrefix = "user/";
     public const string HandlingPrefix = "handling/";
+    public const string ContactPrefix = "contact/";
 
     public static string Visitor(string key) => VisitorPrefix + key;
 
@@ -24,4 +25,7 @@ public static class StreamNames
     public static string User(string name) => UserPrefix + name;
 
     public static string Handling(string site) => HandlingPrefix + site;
+
+    /// <summary>A contact's index entry (key: site/email hash): never the email itself.</summary>
+    public static string Contact(string key) => ContactPrefix + key;
 }

@@ -128,9 +128,9 @@ public abstract class JournalStoreContract : IAsyncLifetime
         Assert.Equal([2L, 3L, 4L], history.Select(h => h.Seq));
         Assert.Equal(3, await _store.CountHistoryAsync("visitor/demo/", 2000, 5000));
 
-        Assert.Equal(2, await _store.TrimHistoryAsync(3500, 2));
-        Assert.Equal(1, await _store.TrimHistoryAsync(3500, 2));
-        Assert.Equal(0, await _store.TrimHistoryAsync(3500, 2));
+        Assert.Equal(2, await _store.TrimHistoryAsync("", 3500, 2));
+        Assert.Equal(1, await _store.TrimHistoryAsync("", 3500, 2));
+        Assert.Equal(0, await _store.TrimHistoryAsync("", 3500, 2));
 
         Assert.Equal(1, await _store.CountHistoryAsync("visitor/demo/", 0, 5000));
         Assert.Equal(1, await _store.CountHistoryAsync("visitor/other/", 0, 5000));
