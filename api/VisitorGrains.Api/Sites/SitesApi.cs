@@ -2,18 +2,22 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CsvHelper;
+using Microsoft.Extensions.Options;
 using VisitorGrains.Api.Access;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Companies;
 using VisitorGrains.Domain.Scoring;
 using VisitorGrains.Domain.Sites;
 using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Storage;
 
 namespace VisitorGrains.Api.Sites;
 
-public sealed record SiteRequest(string? Name, List<string>? Origins, int? SlaMinutes = null);
+public sealed record SiteRequest(string? Name, List<string>? Origins, int? SlaMinutes = null, int? RetentionDays = null);
 
-public sealed record SiteResponse(string Id, string Name, IReadOnlyList<string> Origins, int RulesVersion, int Accounts, long Version, int SlaMinutes);
+/// <summary>A site's settings; <c>RetentionDays</c> is in force, the store-wide default when the site sets none.</summary>
+public sealed record SiteResponse(string Id, string Name, IReadOnlyList<string> Origins, int RulesVersion, int Accounts, long Version, int SlaMinutes,
+    int RetentionDays);
 
 public sealed record RulesVersionInfo(int Version, DateTimeOffset At, string? Author);
 
@@ -42,7 +46,8 @@ public static class SitesApi
         return api;
     }
 
-    private static async Task<IResult> PutSiteAsync(string site, SiteRequest request, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> PutSiteAsync(string site, SiteRequest request, HttpContext http, IGrainFactory grains,
+        IOptions<StorageOptions> storage)
     {
         if (!Identifiers.IsSiteId(site))
         {
@@ -77,20 +82,32 @@ public static class SitesApi
             errors["slaMinutes"] = [$"1–{SiteDefinition.MaxSlaMinutes} minutes."];
         }
 
+        var retention = request.RetentionDays ?? existing?.RetentionDays;
+        if (retention is < SiteDefinition.MinRetentionDays or > SiteDefinition.MaxRetentionDays)
+        {
+            errors["retentionDays"] = [$"{SiteDefinition.MinRetentionDays}–{SiteDefinition.MaxRetentionDays} days."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        var saved = await grains.GetGrain<ISiteGrain>(site).SaveSettingsAsync(name, origins, sla);
-        var response = ToResponse(saved);
+        // Shortening retention deletes data for good: that is the admins' call, not a site setting like the others.
+        if (retention != existing?.RetentionDays && !http.User.IsAdmin())
+        {
+            return SiteAccess.Forbidden("Only admins change how long a site's visitor data is kept.");
+        }
+
+        var saved = await grains.GetGrain<ISiteGrain>(site).SaveSettingsAsync(name, origins, sla, retention);
+        var response = ToResponse(saved, storage.Value);
         return existing is null ? TypedResults.Created($"/api/sites/{site}", response) : TypedResults.Ok(response);
     }
 
-    private static async Task<IResult> GetSiteAsync(string site, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> GetSiteAsync(string site, HttpContext http, IGrainFactory grains, IOptions<StorageOptions> storage)
     {
         var (definition, fail) = await LoadAsync(site, http, grains, configure: false);
-        return definition is null ? fail! : TypedResults.Ok(ToResponse(definition));
+        return definition is null ? fail! : TypedResults.Ok(ToResponse(definition, storage.Value));
     }
 
     private static async Task<IResult> GetRulesAsync(string site, HttpContext http, IGrainFactory grains)
@@ -341,6 +358,7 @@ public static class SitesApi
             : TypedResults.Ok(RulesPreview.Score(rules, pages, time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
-    private static SiteResponse ToResponse(SiteDefinition site) =>
-        new(site.Id, site.Name, site.Origins, site.CurrentRules.Version, site.Accounts.Count, site.Version, site.SlaMinutes);
+    private static SiteResponse ToResponse(SiteDefinition site, StorageOptions storage) =>
+        new(site.Id, site.Name, site.Origins, site.CurrentRules.Version, site.Accounts.Count, site.Version, site.SlaMinutes,
+            site.RetentionDaysOr(storage.HistoryDays));
 }

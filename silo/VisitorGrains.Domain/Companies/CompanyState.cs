@@ -171,6 +171,25 @@ public sealed class CompanyState
         Seq = seq;
     }
 
+    /// <summary>
+    /// A visitor's data erased (a data subject's request, or retention): the visitor leaves the list and
+    /// alerts not yet delivered stop naming them. False when the company held nothing of theirs.
+    /// </summary>
+    public bool ForgetVisitor(string visitor)
+    {
+        var changed = Visitors.Remove(visitor);
+        for (var i = 0; i < Outbox.Count; i++)
+        {
+            if (Outbox[i].Visitor == visitor)
+            {
+                Outbox[i] = Outbox[i] with { Visitor = null };
+                changed = true;
+            }
+        }
+
+        return changed;
+    }
+
     private bool InCooldown(string rule, long now, CompiledRules rules) =>
         LastAlertAt.TryGetValue(rule, out var last) && now - last < rules.CooldownMs;
 

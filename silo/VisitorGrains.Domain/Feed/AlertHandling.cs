@@ -89,6 +89,37 @@ public sealed class HandlingState
         return (new HandlingEntry { Seq = seq, AlertId = alertId, Action = action, By = by, At = at, Reason = reason, SnoozedUntil = until }, null);
     }
 
+    /// <summary>
+    /// A visitor's data erased: the handling of the alerts that named them keeps who claimed it and the
+    /// outcome, not the free-text reason, which may say anything about the person. False when none had one.
+    /// </summary>
+    public bool Redact(IEnumerable<long> seqs)
+    {
+        var changed = false;
+        foreach (var seq in seqs)
+        {
+            if (Get(seq) is { Reason: not null } handling)
+            {
+                Alerts[seq] = handling with { Reason = null };
+                changed = true;
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>Retention: the handling of alerts the feed no longer holds goes with them.</summary>
+    public bool Forget(IEnumerable<long> seqs)
+    {
+        var changed = false;
+        foreach (var seq in seqs)
+        {
+            changed |= Alerts.Remove(seq);
+        }
+
+        return changed;
+    }
+
     public AlertHandling Apply(HandlingEntry entry)
     {
         var current = Get(entry.Seq) ?? new AlertHandling

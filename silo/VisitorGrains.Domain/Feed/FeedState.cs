@@ -27,5 +27,33 @@ public sealed class FeedState
         }
     }
 
+    /// <summary>A visitor's data erased: the alerts keep the company and the numbering, not the visitor. Returns their sequences.</summary>
+    public List<long> Redact(string visitor)
+    {
+        var redacted = new List<long>();
+        for (var i = 0; i < Alerts.Count; i++)
+        {
+            if (Alerts[i].Visitor == visitor)
+            {
+                Alerts[i] = Alerts[i] with { Visitor = null };
+                redacted.Add(Alerts[i].Seq);
+            }
+        }
+
+        return redacted;
+    }
+
+    /// <summary>Retention: drops the alerts raised before <paramref name="before"/> and returns their sequences.</summary>
+    public List<long> ForgetBefore(DateTimeOffset before)
+    {
+        var forgotten = Alerts.Where(a => a.At < before).Select(a => a.Seq).ToList();
+        if (forgotten.Count > 0)
+        {
+            Alerts.RemoveAll(a => a.At < before);
+        }
+
+        return forgotten;
+    }
+
     public List<Alert> After(long seq, int max) => Alerts.Where(a => a.Seq > seq).Take(max).ToList();
 }

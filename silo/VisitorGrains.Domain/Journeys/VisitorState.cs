@@ -109,6 +109,18 @@ public sealed class VisitorState
     [Id(22)] public string? IdentifiedBecause { get; set; }
     /// <summary>First touch: the utm_source of the first page view, else its referring site, else "direct".</summary>
     [Id(23)] public string? Source { get; set; }
+    /// <summary>Every company this visitor's activity was counted for: an erasure tells each of them.</summary>
+    [Id(24)] public List<string> Companies { get; set; } = [];
+    /// <summary>Every email the visitor identified with (the latest is <see cref="Email"/>).</summary>
+    [Id(25)] public List<string> Emails { get; set; } = [];
+    /// <summary>The emails already in the site's contact index, which finds this visitor by email.</summary>
+    [Id(26)] public List<string> IndexedEmails { get; set; } = [];
+
+    /// <summary>The companies told about this visitor, also for states stored before they were listed.</summary>
+    public IReadOnlyList<string> KnownCompanies() => Company is { } current && !Companies.Contains(current.Id) ? [.. Companies, current.Id] : Companies;
+
+    /// <summary>The emails identified with, also for states stored before they were listed.</summary>
+    public IReadOnlyList<string> KnownEmails() => Email is { } current && !Emails.Contains(current) ? [.. Emails, current] : Emails;
 
     /// <summary>Most visitors send a handful of events: a list scan is enough (and smaller) until there are many.</summary>
     private const int HashFrom = 32;
@@ -329,6 +341,16 @@ public sealed class VisitorState
         }
         Unidentified = Company is null ? entry.Identification.Unidentified : null;
         Email = entry.Email ?? Email;
+        if (entry.Email is { } email && !Emails.Contains(email))
+        {
+            Emails.Add(email);
+        }
+
+        if (Company is { } company && entry.Events.Count > 0 && !Companies.Contains(company.Id))
+        {
+            Companies.Add(company.Id);
+        }
+
         foreach (var change in entry.StageChanges)
         {
             Stage = change.To;
@@ -336,6 +358,21 @@ public sealed class VisitorState
         }
 
         Seq = seq;
+    }
+
+    /// <summary>
+    /// Retention: forgets the journey steps, points and stage moves that happened before
+    /// <paramref name="before"/>. What remains starts at the oldest thing kept.
+    /// </summary>
+    public void Forget(long before)
+    {
+        Journey.RemoveAll(step => step.At < before);
+        Points.RemoveAll(point => point.At < before);
+        StageHistory.RemoveAll(change => change.At < before);
+        if (FirstSeen < before)
+        {
+            FirstSeen = Journey.Count > 0 ? Journey[0].At : LastSeen;
+        }
     }
 
     /// <summary>What an applied entry earned the company, if the visitor has one.</summary>

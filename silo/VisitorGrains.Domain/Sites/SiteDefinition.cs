@@ -30,5 +30,13 @@ public sealed class SiteDefinition
     /// <summary>How soon sales has agreed to claim an alert (the handover SLA).</summary>
     [Id(7)] public int SlaMinutes { get; set; } = DefaultSlaMinutes;
 
+    public const int MinRetentionDays = 1;
+    public const int MaxRetentionDays = 3650;
+
+    /// <summary>Days visitors' data is kept; null: the store-wide default (Storage:HistoryDays).</summary>
+    [Id(8)] public int? RetentionDays { get; set; }
+
+    public int RetentionDaysOr(int fallback) => RetentionDays ?? fallback;
+
     public RulesVersion CurrentRules => Rules[^1];
 }

@@ -16,6 +16,8 @@ public static class GrainKeys
 
     public static string Company(string site, string company) => $"{site}/{company}";
 
+    public static string Contact(string site, string contactKey) => $"{site}/{contactKey}";
+
     /// <summary>Splits "site/rest" keys; site ids never contain '/'.</summary>
     public static (string Site, string Id) Split(string key)
     {
@@ -37,6 +39,21 @@ public interface IVisitorGrain : IGrainWithStringKey
 
     /// <summary>Activates the grain so that it replays its journal and re-sends what it owes others.</summary>
     Task RecoverAsync();
+
+    /// <summary>Everything held about the visitor (a data subject's access request); null when there is no such visitor.</summary>
+    Task<VisitorExport?> ExportAsync();
+
+    /// <summary>
+    /// Erases the visitor everywhere: its companies forget it, the feed's alerts and their handling stop
+    /// naming it, the contact index drops it, then its own stream goes. False when there is no such visitor.
+    /// </summary>
+    Task<bool> EraseAsync();
+
+    /// <summary>
+    /// Retention: a visitor last active before <paramref name="before"/> (epoch ms) is erased (true);
+    /// otherwise what happened before it leaves the visitor's state.
+    /// </summary>
+    Task<bool> ForgetBeforeAsync(long before);
 }
 
 /// <summary>One company as seen by one site (key: site/company): account score, visitors, alerts.</summary>
@@ -48,6 +65,9 @@ public interface ICompanyGrain : IGrainWithStringKey
     Task<CompanyView?> GetAsync();
 
     Task RecoverAsync();
+
+    /// <summary>Removes the visitor from the company and writes a fresh checkpoint, so no stored entry names it any more.</summary>
+    Task ForgetVisitorAsync(string visitor);
 }
 
 /// <summary>A site's alert feed (key: site): durable, numbered, replayable.</summary>
@@ -59,6 +79,12 @@ public interface IFeedGrain : IGrainWithStringKey
     Task<IReadOnlyList<Alert>> AfterAsync(long seq, int max);
 
     Task RecoverAsync();
+
+    /// <summary>Stops the alerts naming the visitor from naming it (kept for the company); returns their sequences.</summary>
+    Task<IReadOnlyList<long>> RedactVisitorAsync(string visitor);
+
+    /// <summary>Retention: drops the alerts raised before <paramref name="before"/>; returns their sequences.</summary>
+    Task<IReadOnlyList<long>> ForgetBeforeAsync(DateTimeOffset before);
 }
 
 /// <summary>How a site's alerts are handled by sales (key: site): claims, snoozes, outcomes, verdicts.</summary>
@@ -69,6 +95,25 @@ public interface IAlertHandlingGrain : IGrainWithStringKey
 
     /// <summary>The handling of alerts after <paramref name="afterSeq"/> (those with any).</summary>
     Task<IReadOnlyList<AlertHandling>> AfterAsync(long afterSeq);
+
+    /// <summary>Drops the free-text reasons of these alerts' handling (they named an erased visitor).</summary>
+    Task RedactAsync(IReadOnlyList<long> seqs);
+
+    /// <summary>Retention: drops the handling of alerts the feed no longer holds.</summary>
+    Task ForgetAsync(IReadOnlyList<long> seqs);
+}
+
+/// <summary>
+/// The contact index (key: site/<see cref="Domain.Privacy.ContactKey"/>): the visitors that identified with
+/// one email, so that a person's request by email finds all of them.
+/// </summary>
+public interface IContactGrain : IGrainWithStringKey
+{
+    Task AddVisitorAsync(string visitor);
+
+    Task RemoveVisitorAsync(string visitor);
+
+    Task<IReadOnlyList<string>> GetVisitorsAsync();
 }
 
 [GenerateSerializer, Immutable]
@@ -82,7 +127,8 @@ public interface ISiteGrain : IGrainWithStringKey
     /// <summary>The definition's version, or -1 when the site does not exist: cheap cache checks.</summary>
     Task<long> GetVersionAsync();
 
-    Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins, int slaMinutes);
+    /// <summary>Saves the settings; a null <paramref name="retentionDays"/> keeps the store-wide default (Storage:HistoryDays).</summary>
+    Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins, int slaMinutes, int? retentionDays);
 
     /// <summary>Stores an already validated rules document as the next version.</summary>
     Task<RulesVersion> SaveRulesAsync(string json, string? author);

@@ -96,6 +96,31 @@ public sealed record CompanyVisitorView(
     [Id(7)] public DateTimeOffset? MqlAt { get; init; }
 }
 
+/// <summary>Everything a visitor grain holds about its visitor: the profile, every recorded event, its companies and emails.</summary>
+[GenerateSerializer, Immutable]
+public sealed record VisitorExport
+{
+    [Id(0)] public required VisitorView Profile { get; init; }
+    [Id(1)] public required IReadOnlyList<ExportedEvent> Events { get; init; }
+    [Id(2)] public required IReadOnlyList<string> Companies { get; init; }
+    [Id(3)] public required IReadOnlyList<string> Emails { get; init; }
+}
+
+/// <summary>One recorded event as the visitor's browser sent it (after validation), for an export.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ExportedEvent(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Type,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string? Url,
+    [property: Id(4)] string? Referrer,
+    [property: Id(5)] string? Title,
+    [property: Id(6)] int EngagedMs,
+    [property: Id(7)] int Scroll,
+    [property: Id(8)] string? Name,
+    [property: Id(9)] string? Email,
+    [property: Id(10)] string? Props);
+
 /// <summary>What is stored for an API key (never the key itself).</summary>
 [GenerateSerializer, Immutable]
 public sealed record ApiKeyRecord

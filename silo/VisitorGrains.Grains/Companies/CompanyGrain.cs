@@ -107,6 +107,19 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
 
     public Task RecoverAsync() => SendOutboxAsync();
 
+    public async Task ForgetVisitorAsync(string visitor)
+    {
+        if (_state.ForgetVisitor(visitor))
+        {
+            // Not checkpointing now would leave the entries that carried the visitor in the journal.
+            await _journal.RewriteAsync(_state);
+        }
+        else if (_state.Company is null)
+        {
+            DeactivateOnIdle();
+        }
+    }
+
     private async Task SendOutboxAsync()
     {
         while (_state.Outbox.Count > 0)

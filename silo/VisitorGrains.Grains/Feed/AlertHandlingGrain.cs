@@ -57,6 +57,22 @@ public sealed class AlertHandlingGrain(IJournalStore store, Serializer serialize
         return new HandlingResult(handling, null);
     }
 
+    public async Task RedactAsync(IReadOnlyList<long> seqs)
+    {
+        if (_state.Redact(seqs))
+        {
+            await _journal.RewriteAsync(_state);
+        }
+    }
+
+    public async Task ForgetAsync(IReadOnlyList<long> seqs)
+    {
+        if (_state.Forget(seqs))
+        {
+            await _journal.RewriteAsync(_state);
+        }
+    }
+
     public Task<IReadOnlyList<AlertHandling>> AfterAsync(long afterSeq) =>
         Task.FromResult<IReadOnlyList<AlertHandling>>(_state.Alerts.Where(a => a.Key > afterSeq).Select(a => a.Value).ToList());
 }

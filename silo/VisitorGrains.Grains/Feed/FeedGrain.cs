@@ -50,4 +50,27 @@ public sealed class FeedGrain(IJournalStore store, Serializer serializer, IOptio
         Task.FromResult<IReadOnlyList<Alert>>(_state.After(seq, Math.Clamp(max, 1, FeedState.Retained)));
 
     public Task RecoverAsync() => Task.CompletedTask;
+
+    public async Task<IReadOnlyList<long>> RedactVisitorAsync(string visitor)
+    {
+        var redacted = _state.Redact(visitor);
+        if (redacted.Count > 0)
+        {
+            // Also drops the journaled alerts that still name the visitor.
+            await _journal.RewriteAsync(_state);
+        }
+
+        return redacted;
+    }
+
+    public async Task<IReadOnlyList<long>> ForgetBeforeAsync(DateTimeOffset before)
+    {
+        var forgotten = _state.ForgetBefore(before);
+        if (forgotten.Count > 0)
+        {
+            await _journal.RewriteAsync(_state);
+        }
+
+        return forgotten;
+    }
 }

@@ -32,7 +32,7 @@ public sealed class Bootstrap(IJournalStore store, IGrainFactory grains, Journal
         }
 
         var site = grains.GetGrain<ISiteGrain>(DemoSite);
-        await site.SaveSettingsAsync("Demo", ["http://localhost:*", "http://127.0.0.1:*"], SiteDefinition.DefaultSlaMinutes);
+        await site.SaveSettingsAsync("Demo", ["http://localhost:*", "http://127.0.0.1:*"], SiteDefinition.DefaultSlaMinutes, null);
         log.LogInformation("Created the '{Site}' site with the default rules", DemoSite);
     }
 

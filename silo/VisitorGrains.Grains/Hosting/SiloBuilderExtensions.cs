@@ -20,7 +20,8 @@ public static class SiloBuilderExtensions
         silo.Services.AddVisitorGrainsServices(configuration);
         silo.Services.AddSingleton<JournalRecovery>();
         silo.AddStartupTask<Bootstrap>();
-        silo.Services.AddHostedService<HistoryRetention>();
+        silo.Services.AddSingleton<Retention>();
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<Retention>());
         if (ClusterSettings.From(configuration).IsCluster)
         {
             silo.Services.AddHostedService<ClusterRecovery>();

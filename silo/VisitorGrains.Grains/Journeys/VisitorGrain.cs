@@ -5,6 +5,7 @@ using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Companies;
 using VisitorGrains.Domain.Journeys;
 using VisitorGrains.Domain.Lifecycle;
+using VisitorGrains.Domain.Privacy;
 using VisitorGrains.Domain.Scoring;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Sites;
@@ -40,6 +41,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         }
 
         StartSending();
+        await IndexContactsAsync();
         if (_state.Outbox.Count == 0 && _journal.CheckpointDue)
         {
             await _journal.CheckpointAsync(_state);
@@ -67,6 +69,10 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         {
             var seq = await _journal.AppendAsync(entry, entry.Events[^1].At);
             ApplyAndQueue(entry, seq);
+            if (entry.Email is not null)
+            {
+                await IndexContactsAsync();
+            }
         }
 
         StartSending();
@@ -137,6 +143,125 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
     {
         StartSending();
         return _sending;
+    }
+
+    public async Task<VisitorExport?> ExportAsync()
+    {
+        if (await GetAsync() is not { } profile)
+        {
+            return null;
+        }
+
+        // The history holds every recorded event still within the site's retention, checkpointed or not.
+        var events = new List<ExportedEvent>();
+        await foreach (var recorded in store.HistoryAsync(_journal.Stream, 0, long.MaxValue))
+        {
+            if (recorded.Stream != _journal.Stream)
+            {
+                continue; // another visitor whose id starts with this one's
+            }
+
+            foreach (var e in serializer.Deserialize<VisitorEntry>(recorded.Entry)!.Events)
+            {
+                events.Add(new ExportedEvent(e.Id, KindName(e.Kind), DateTimeOffset.FromUnixTimeMilliseconds(e.At), e.Url, e.Referrer,
+                    e.Title, e.EngagedMs, e.Scroll, e.Name, e.Email, e.Props));
+            }
+        }
+
+        return new VisitorExport { Profile = profile, Events = events, Companies = _state.KnownCompanies(), Emails = _state.KnownEmails() };
+    }
+
+    public async Task<bool> EraseAsync()
+    {
+        if (_state.Seq == 0)
+        {
+            DeactivateOnIdle();
+            return false;
+        }
+
+        await EraseEverywhereAsync();
+        return true;
+    }
+
+    public async Task<bool> ForgetBeforeAsync(long before)
+    {
+        if (_state.Seq == 0)
+        {
+            DeactivateOnIdle();
+            return false;
+        }
+
+        if (_state.LastSeen < before)
+        {
+            await EraseEverywhereAsync();
+            return true;
+        }
+
+        // Entries past the checkpoint carry what the company has not confirmed: the next pass prunes.
+        if (_state.Outbox.Count == 0)
+        {
+            _state.Forget(before);
+            await _journal.RewriteAsync(_state);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Others first, the visitor's own stream last: a request that fails half-way finds the visitor
+    /// still there and is simply made again. Calls for this visitor wait meanwhile (one turn at a time).
+    /// </summary>
+    private async Task EraseEverywhereAsync()
+    {
+        _retry?.Dispose();
+        await _sending; // a contribution already on its way reaches the company before the company forgets
+        _state.Outbox.Clear();
+        var (site, visitor) = (_state.Site, _state.Visitor);
+        foreach (var company in _state.KnownCompanies())
+        {
+            await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(site, company)).ForgetVisitorAsync(visitor);
+        }
+
+        var named = await GrainFactory.GetGrain<IFeedGrain>(site).RedactVisitorAsync(visitor);
+        if (named.Count > 0)
+        {
+            await GrainFactory.GetGrain<IAlertHandlingGrain>(site).RedactAsync(named);
+        }
+
+        foreach (var email in _state.KnownEmails())
+        {
+            await GrainFactory.GetGrain<IContactGrain>(GrainKeys.Contact(site, ContactKey.Of(site, email))).RemoveVisitorAsync(visitor);
+        }
+
+        await _journal.DeleteAsync();
+        _state = new VisitorState { Site = site, Visitor = visitor };
+        DeactivateOnIdle();
+    }
+
+    /// <summary>
+    /// Puts the visitor's emails in the site's contact index. A failure is retried on the next batch or
+    /// activation; it never fails a batch that is already durable.
+    /// </summary>
+    private async Task IndexContactsAsync()
+    {
+        foreach (var email in _state.KnownEmails())
+        {
+            if (_state.IndexedEmails.Contains(email))
+            {
+                continue;
+            }
+
+            try
+            {
+                await GrainFactory.GetGrain<IContactGrain>(GrainKeys.Contact(_state.Site, ContactKey.Of(_state.Site, email))).AddVisitorAsync(_state.Visitor);
+                _state.IndexedEmails.Add(email);
+            }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "Could not index the contact of {Visitor}; trying again later", _state.Visitor);
+                return;
+            }
+        }
     }
 
     private void ApplyAndQueue(VisitorEntry entry, long seq)

@@ -33,12 +33,13 @@ public sealed class SiteGrain(IJournalStore store, Serializer serializer, IOptio
 
     public Task<long> GetVersionAsync() => Task.FromResult(_site?.Version ?? -1);
 
-    public async Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins, int slaMinutes)
+    public async Task<SiteDefinition> SaveSettingsAsync(string name, IReadOnlyList<string> origins, int slaMinutes, int? retentionDays)
     {
         var site = _site ?? New();
         site.Name = name;
         site.Origins = [.. origins];
         site.SlaMinutes = slaMinutes;
+        site.RetentionDays = retentionDays;
         await SaveAsync(site);
         return site;
     }
