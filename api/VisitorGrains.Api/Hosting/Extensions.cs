@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using VisitorGrains.Api.Access;
 using VisitorGrains.Api.Collecting;
 using VisitorGrains.Api.Live;
+using VisitorGrains.Api.Privacy;
 using VisitorGrains.Api.Prospects;
 using VisitorGrains.Api.Sites;
 using VisitorGrains.Api.Tracker;
@@ -84,6 +85,7 @@ public static class Extensions
         api.MapSitesApi();
         api.MapBacktestApi();
         api.MapProspectsApi();
+        api.MapDataSubjectApi();
         app.MapHub<ProspectsHub>("/hubs/prospects");
         return app;
     }
