@@ -110,6 +110,12 @@ public sealed class AccessTests
         ["GET /api/sites/{site}/alerts"] = new(Need.Reader),
         ["GET /api/sites/{site}/alerts/handling"] = new(Need.Reader),
         ["POST /api/sites/{site}/alerts/{seq:long}/handling"] = new(Need.Sales, () => Json(new { action = "claim" })),
+
+        // Data subject requests: a person's data is exported or erased by admins only.
+        ["GET /api/sites/{site}/visitors/{visitor}/export"] = new(Need.Admin),
+        ["DELETE /api/sites/{site}/visitors/{visitor}"] = new(Need.Admin),
+        ["GET /api/sites/{site}/contacts/{email}/export"] = new(Need.Admin),
+        ["DELETE /api/sites/{site}/contacts/{email}"] = new(Need.Admin),
     };
 
     [Fact]
@@ -383,6 +389,7 @@ public sealed class AccessTests
         "id" when route.Contains("/backtest/", StringComparison.Ordinal) => "bt_" + Guid.NewGuid().ToString("N"),
         "id" => "volvocars.com",
         "visitor" => Visitor,
+        "email" => "anna.berg@volvocars.com",
         "seq" => "1",
         "version" when route.Contains("/rules/versions/", StringComparison.Ordinal) => "1",
         "version" => "000000000000",

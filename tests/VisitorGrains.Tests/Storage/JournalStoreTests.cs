@@ -135,4 +135,45 @@ public abstract class JournalStoreContract : IAsyncLifetime
         Assert.Equal(1, await _store.CountHistoryAsync("visitor/demo/", 0, 5000));
         Assert.Equal(1, await _store.CountHistoryAsync("visitor/other/", 0, 5000));
     }
+
+    [Fact]
+    public async Task OneSitesRetention_FindsAndTrimsOnlyItsOwnOldStreams()
+    {
+        await _store.AppendAsync("visitor/demo/v_old", 1, [1], 1000);
+        await _store.AppendAsync("visitor/demo/v_new", 1, [2], 9000);
+        await _store.AppendAsync("visitor/demo2/v_old", 1, [3], 1000);
+        foreach (var stream in new[] { "visitor/demo/v_old", "visitor/demo/v_new", "visitor/demo2/v_old" })
+        {
+            await _store.CheckpointAsync(stream, 1, [0], keepEntries: true);
+        }
+
+        Assert.Equal(["visitor/demo/v_old"], await _store.StreamsWithEntriesBeforeAsync("visitor/demo/", 5000, 10));
+        Assert.Equal(1, await _store.TrimHistoryAsync("visitor/demo/", 5000, 10));
+
+        Assert.Empty(await _store.StreamsWithEntriesBeforeAsync("visitor/demo/", 5000, 10));
+        Assert.Equal(["visitor/demo2/v_old"], await _store.StreamsWithEntriesBeforeAsync("visitor/", 5000, 10));
+        Assert.Equal(1, await _store.CountHistoryAsync("visitor/demo/", 0, 10_000));
+    }
+
+    [Fact]
+    public async Task APurge_LeavesNoDeletedBytesInTheFiles()
+    {
+        var secret = "v_secret_visitor_42"u8.ToArray();
+        await _store.AppendAsync("visitor/demo/v_secret_visitor_42", 1, secret, 1000);
+        await _store.CheckpointAsync("visitor/demo/v_secret_visitor_42", 1, secret, keepEntries: true);
+        await _store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000);
+
+        await _store.DeleteAsync("visitor/demo/v_secret_visitor_42");
+        await _store.PurgeDeletedAsync();
+
+        foreach (var file in Directory.EnumerateFiles(_dir.Path))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            Assert.True(buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf(secret) < 0, $"found in {Path.GetFileName(file)}");
+        }
+
+        Assert.Equal(["visitor/demo/v_kept"], await _store.StreamsAsync("visitor/", 10));
+    }
 }
