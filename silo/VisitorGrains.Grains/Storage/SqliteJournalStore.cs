@@ -25,6 +25,17 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private long _appendBytes;
     private long _checkpointBytes;
 
+    /// <summary>
+    /// Purges waiting to empty the WAL. Emptying it needs a moment with no reader on the log; each try
+    /// waits only briefly (the writes queued behind it wait as long), between commits and while idle,
+    /// until <see cref="PurgeGiveUpAfter"/>.
+    /// </summary>
+    private readonly List<Write> _purges = [];
+    private long _purgeSince;
+    private static readonly TimeSpan PurgeRetryEvery = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan PurgeGiveUpAfter = TimeSpan.FromSeconds(60);
+    private const int PurgeWaitMs = 100;
+
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _readConnection;
     private readonly StorageOptions _options;
@@ -298,7 +309,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     {
         using var commands = new WriteCommands(_connection);
         var batch = new List<Write>(_options.MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync())
+        while (await WaitForWritesAsync())
         {
             while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var write))
             {
@@ -309,10 +320,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             {
                 Commit(commands, batch);
                 Count(batch);
-                var purged = !batch.Exists(w => w.Kind == WriteKind.Purge) || PurgeWal();
                 foreach (var write in batch)
                 {
-                    Complete(write, purged);
+                    Complete(write);
                 }
             }
             catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
@@ -325,7 +335,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                     {
                         Commit(commands, [write]);
                         Count([write]);
-                        Complete(write, write.Kind != WriteKind.Purge || PurgeWal());
+                        Complete(write);
                     }
                     catch (Exception single) when (single is SqliteException or InvalidOperationException)
                     {
@@ -335,14 +345,39 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             }
 
             batch.Clear();
+            TryPurge();
+        }
+
+        foreach (var purge in _purges)
+        {
+            purge.Done.TrySetException(new ObjectDisposedException(nameof(SqliteJournalStore)));
         }
     }
 
-    private static void Complete(Write write, bool purged)
+    /// <summary>Waits for the next writes; while a purge waits for readers, wakes now and then to try it again.</summary>
+    private async Task<bool> WaitForWritesAsync()
     {
-        if (write.Kind == WriteKind.Purge && !purged)
+        while (_purges.Count > 0)
         {
-            write.Done.TrySetException(new InvalidOperationException("The write-ahead log could not be emptied: readers kept it busy."));
+            using var retry = new CancellationTokenSource(PurgeRetryEvery);
+            try
+            {
+                return await _writes.Reader.WaitToReadAsync(retry.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                TryPurge();
+            }
+        }
+
+        return await _writes.Reader.WaitToReadAsync();
+    }
+
+    private void Complete(Write write)
+    {
+        if (write.Kind == WriteKind.Purge)
+        {
+            _purges.Add(write);
         }
         else
         {
@@ -350,29 +385,61 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
     }
 
-    /// <summary>A checkpoint cannot run inside a transaction: after the commit, on the same connection. False when readers kept it busy.</summary>
-    private bool PurgeWal()
+    private void TryPurge()
     {
-        // The busy handler has waited for readers on an old snapshot already; a few more tries cover one that came in between.
-        for (var attempt = 0; attempt < 5; attempt++)
+        if (_purges.Count == 0)
         {
-            try
+            return;
+        }
+
+        if (_purgeSince == 0)
+        {
+            _purgeSince = Environment.TickCount64;
+        }
+
+        var done = TruncateWal();
+        var givenUp = !done && Environment.TickCount64 - _purgeSince > PurgeGiveUpAfter.TotalMilliseconds;
+        if (!done && !givenUp)
+        {
+            return;
+        }
+
+        foreach (var purge in _purges)
+        {
+            if (done)
             {
-                using var command = _connection.CreateCommand();
-                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-                using var reader = command.ExecuteReader();
-                if (reader.Read() && reader.GetInt64(0) == 0)
-                {
-                    return true;
-                }
+                purge.Done.TrySetResult();
             }
-            catch (SqliteException ex)
+            else
             {
-                _log.LogDebug(ex, "Emptying the WAL did not complete; trying again");
+                purge.Done.TrySetException(new InvalidOperationException("The write-ahead log could not be emptied: readers kept it busy."));
             }
         }
 
-        return false;
+        _purges.Clear();
+        _purgeSince = 0;
+    }
+
+    /// <summary>A checkpoint cannot run inside a transaction: between commits, on the writer's connection. False when readers kept it busy.</summary>
+    private bool TruncateWal()
+    {
+        try
+        {
+            Execute(_connection, $"PRAGMA busy_timeout = {PurgeWaitMs};");
+            using var command = _connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using var reader = command.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0;
+        }
+        catch (SqliteException ex)
+        {
+            _log.LogDebug(ex, "Emptying the WAL did not complete; trying again");
+            return false;
+        }
+        finally
+        {
+            Execute(_connection, "PRAGMA busy_timeout = 30000;");
+        }
     }
 
     private void Count(List<Write> batch)

@@ -176,4 +176,39 @@ public abstract class JournalStoreContract : IAsyncLifetime
 
         Assert.Equal(["visitor/demo/v_kept"], await _store.StreamsAsync("visitor/", 10));
     }
+
+    [Fact]
+    public async Task APurgeWaitsForALongRead_WithoutHoldingUpWrites_ThenLeavesNothing()
+    {
+        var secret = "v_secret_visitor_43"u8.ToArray();
+        await _store.AppendAsync("visitor/demo/v_secret_visitor_43", 1, secret, 1000);
+        await _store.DeleteAsync("visitor/demo/v_secret_visitor_43");
+
+        Task purge;
+        // A long read (a backtest's) on the snapshot from before the delete.
+        await using (var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "vg.db")};Mode=ReadOnly"))
+        {
+            await reader.OpenAsync();
+            await using var tx = reader.BeginTransaction(deferred: true);
+            await using var read = reader.CreateCommand();
+            read.Transaction = tx;
+            read.CommandText = "SELECT count(*) FROM vg_entry";
+            await read.ExecuteScalarAsync();
+
+            purge = _store.PurgeDeletedAsync();
+            await _store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000); // writes go on meanwhile
+        }
+
+        await purge;
+
+        Assert.Equal(0, new FileInfo(Path.Combine(_dir.Path, "vg.db-wal")).Length);
+        Assert.DoesNotContain(Directory.EnumerateFiles(_dir.Path), file =>
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            return buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf(secret) >= 0;
+        });
+        Assert.Single((await _store.LoadAsync("visitor/demo/v_kept")).Entries);
+    }
 }
