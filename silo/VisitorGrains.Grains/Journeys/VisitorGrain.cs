@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Companies;
+using VisitorGrains.Domain.Feed;
 using VisitorGrains.Domain.Journeys;
 using VisitorGrains.Domain.Lifecycle;
 using VisitorGrains.Domain.Privacy;
@@ -217,12 +218,15 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         await _sending; // a contribution already on its way reaches the company before the company forgets
         _state.Outbox.Clear();
         var (site, visitor) = (_state.Site, _state.Visitor);
-        foreach (var company in _state.KnownCompanies())
+        var feed = GrainFactory.GetGrain<IFeedGrain>(site);
+        // The alerts naming the visitor also name companies a state stored before companies were listed may not know.
+        var alerted = (await feed.AfterAsync(0, FeedState.Retained)).Where(a => a.Visitor == visitor).Select(a => a.Company.Id);
+        foreach (var company in _state.KnownCompanies().Union(alerted, StringComparer.Ordinal))
         {
             await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(site, company)).ForgetVisitorAsync(visitor);
         }
 
-        var named = await GrainFactory.GetGrain<IFeedGrain>(site).RedactVisitorAsync(visitor);
+        var named = await feed.RedactVisitorAsync(visitor);
         if (named.Count > 0)
         {
             await GrainFactory.GetGrain<IAlertHandlingGrain>(site).RedactAsync(named);
