@@ -78,19 +78,51 @@ public sealed class PostgresJournalStore : IJournalStore, IAsyncDisposable
 
     public Task DeleteAsync(string stream) => Enqueue(new Write(WriteKind.Delete, stream, 0, null));
 
-    public async Task<int> TrimHistoryAsync(long before, int max)
+    public async Task<int> TrimHistoryAsync(string prefix, long before, int max)
     {
         // Outside the writer: PostgreSQL's row locks keep it apart from the appends, and it never holds them up.
         await PostgresSchema.EnsureAsync(_data);
         await using var command = _data.CreateCommand("""
             DELETE FROM vg_entry WHERE ctid IN (
                 SELECT e.ctid FROM vg_entry e LEFT JOIN vg_snapshot s ON s.stream = e.stream
-                WHERE e.at < @before AND e.seq <= coalesce(s.seq, 0)
+                WHERE e.stream >= @from_stream AND e.stream < @to_stream
+                  AND e.at < @before AND e.seq <= coalesce(s.seq, 0)
                 LIMIT @max)
             """);
+        command.Parameters.AddWithValue("from_stream", prefix);
+        command.Parameters.AddWithValue("to_stream", prefix + Highest);
         command.Parameters.AddWithValue("before", before);
         command.Parameters.AddWithValue("max", max);
         return await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<IReadOnlyList<string>> StreamsWithEntriesBeforeAsync(string prefix, long before, int max,
+        CancellationToken cancellationToken = default)
+    {
+        await PostgresSchema.EnsureAsync(_data, cancellationToken);
+        await using var command = _data.CreateCommand("""
+            SELECT DISTINCT stream FROM vg_entry
+            WHERE stream >= @from_stream AND stream < @to_stream AND at < @before
+            ORDER BY stream LIMIT @max
+            """);
+        command.Parameters.AddWithValue("from_stream", prefix);
+        command.Parameters.AddWithValue("to_stream", prefix + Highest);
+        command.Parameters.AddWithValue("before", before);
+        command.Parameters.AddWithValue("max", max);
+        return await ReadStringsAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// VACUUM removes the deleted row versions from the tables, so no query, dump or replica built from
+    /// them can bring the person back. (Their bytes may linger in free space and WAL segments until
+    /// overwritten; encrypt the database's disk, as with any PostgreSQL holding personal data.)
+    /// </summary>
+    public async Task PurgeDeletedAsync()
+    {
+        await PostgresSchema.EnsureAsync(_data);
+        await using var command = _data.CreateCommand("VACUUM vg_entry, vg_snapshot");
+        command.CommandTimeout = 600;
+        await command.ExecuteNonQueryAsync();
     }
 
     public async IAsyncEnumerable<HistoryEntry> HistoryAsync(string prefix, long from, long to,

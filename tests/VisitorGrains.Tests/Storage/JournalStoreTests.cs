@@ -20,6 +20,63 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
         await base.DisposeAsync();
         _dir.Dispose();
     }
+
+    [Fact]
+    public async Task APurge_LeavesNoDeletedBytesInTheFiles()
+    {
+        var secret = "v_secret_visitor_42"u8.ToArray();
+        await Store.AppendAsync("visitor/demo/v_secret_visitor_42", 1, secret, 1000);
+        await Store.CheckpointAsync("visitor/demo/v_secret_visitor_42", 1, secret, keepEntries: true);
+        await Store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000);
+
+        await Store.DeleteAsync("visitor/demo/v_secret_visitor_42");
+        await Store.PurgeDeletedAsync();
+
+        foreach (var file in Directory.EnumerateFiles(_dir.Path))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            Assert.True(buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf(secret) < 0, $"found in {Path.GetFileName(file)}");
+        }
+
+        Assert.Equal(["visitor/demo/v_kept"], await Store.StreamsAsync("visitor/", 10));
+    }
+
+    [Fact]
+    public async Task APurgeWaitsForALongRead_WithoutHoldingUpWrites_ThenLeavesNothing()
+    {
+        var secret = "v_secret_visitor_43"u8.ToArray();
+        await Store.AppendAsync("visitor/demo/v_secret_visitor_43", 1, secret, 1000);
+        await Store.DeleteAsync("visitor/demo/v_secret_visitor_43");
+
+        Task purge;
+        // A long read (a backtest's) on the snapshot from before the delete.
+        await using (var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "vg.db")};Mode=ReadOnly"))
+        {
+            await reader.OpenAsync();
+            await using var tx = reader.BeginTransaction(deferred: true);
+            await using var read = reader.CreateCommand();
+            read.Transaction = tx;
+            read.CommandText = "SELECT count(*) FROM vg_entry";
+            await read.ExecuteScalarAsync();
+
+            purge = Store.PurgeDeletedAsync();
+            await Store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000); // writes go on meanwhile
+        }
+
+        await purge;
+
+        Assert.Equal(0, new FileInfo(Path.Combine(_dir.Path, "vg.db-wal")).Length);
+        Assert.DoesNotContain(Directory.EnumerateFiles(_dir.Path), file =>
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            return buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf(secret) >= 0;
+        });
+        Assert.Single((await Store.LoadAsync("visitor/demo/v_kept")).Entries);
+    }
 }
 
 /// <summary>Cluster mode's store: a real PostgreSQL server, a database of its own.</summary>
@@ -40,6 +97,29 @@ public sealed class PostgresJournalStoreTests : JournalStoreContract
 
     private string? _connection;
 
+    [Fact]
+    public async Task APurge_LeavesNoDeletedRowVersionsInTheTables()
+    {
+        var secret = "v_secret_visitor_44"u8.ToArray();
+        await Store.AppendAsync("visitor/demo/v_secret_visitor_44", 1, secret, 1000);
+        await Store.CheckpointAsync("visitor/demo/v_secret_visitor_44", 1, secret, keepEntries: true);
+        await Store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000);
+
+        await Store.DeleteAsync("visitor/demo/v_secret_visitor_44");
+        await Store.PurgeDeletedAsync();
+
+        await using var command = _data!.CreateCommand("""
+            SELECT (SELECT count(*) FROM vg_entry WHERE position(@secret in entry) > 0 OR stream LIKE '%secret%')
+                 + (SELECT count(*) FROM vg_snapshot WHERE position(@secret in state) > 0 OR stream LIKE '%secret%')
+            """);
+        command.Parameters.AddWithValue("secret", secret);
+        Assert.Equal(0L, await command.ExecuteScalarAsync());
+        // VACUUM ran: no dead row versions are left to read back.
+        await using var dead = _data.CreateCommand("SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables WHERE relname IN ('vg_entry', 'vg_snapshot')");
+        Assert.Equal(0L, Convert.ToInt64(await dead.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(["visitor/demo/v_kept"], await Store.StreamsAsync("visitor/", 10));
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
@@ -54,6 +134,8 @@ public sealed class PostgresJournalStoreTests : JournalStoreContract
 public abstract class JournalStoreContract : IAsyncLifetime
 {
     private IJournalStore _store = null!;
+
+    protected IJournalStore Store => _store;
 
     protected abstract Task<IJournalStore> OpenAsync();
 
@@ -153,62 +235,5 @@ public abstract class JournalStoreContract : IAsyncLifetime
         Assert.Empty(await _store.StreamsWithEntriesBeforeAsync("visitor/demo/", 5000, 10));
         Assert.Equal(["visitor/demo2/v_old"], await _store.StreamsWithEntriesBeforeAsync("visitor/", 5000, 10));
         Assert.Equal(1, await _store.CountHistoryAsync("visitor/demo/", 0, 10_000));
-    }
-
-    [Fact]
-    public async Task APurge_LeavesNoDeletedBytesInTheFiles()
-    {
-        var secret = "v_secret_visitor_42"u8.ToArray();
-        await _store.AppendAsync("visitor/demo/v_secret_visitor_42", 1, secret, 1000);
-        await _store.CheckpointAsync("visitor/demo/v_secret_visitor_42", 1, secret, keepEntries: true);
-        await _store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000);
-
-        await _store.DeleteAsync("visitor/demo/v_secret_visitor_42");
-        await _store.PurgeDeletedAsync();
-
-        foreach (var file in Directory.EnumerateFiles(_dir.Path))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            Assert.True(buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf(secret) < 0, $"found in {Path.GetFileName(file)}");
-        }
-
-        Assert.Equal(["visitor/demo/v_kept"], await _store.StreamsAsync("visitor/", 10));
-    }
-
-    [Fact]
-    public async Task APurgeWaitsForALongRead_WithoutHoldingUpWrites_ThenLeavesNothing()
-    {
-        var secret = "v_secret_visitor_43"u8.ToArray();
-        await _store.AppendAsync("visitor/demo/v_secret_visitor_43", 1, secret, 1000);
-        await _store.DeleteAsync("visitor/demo/v_secret_visitor_43");
-
-        Task purge;
-        // A long read (a backtest's) on the snapshot from before the delete.
-        await using (var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "vg.db")};Mode=ReadOnly"))
-        {
-            await reader.OpenAsync();
-            await using var tx = reader.BeginTransaction(deferred: true);
-            await using var read = reader.CreateCommand();
-            read.Transaction = tx;
-            read.CommandText = "SELECT count(*) FROM vg_entry";
-            await read.ExecuteScalarAsync();
-
-            purge = _store.PurgeDeletedAsync();
-            await _store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000); // writes go on meanwhile
-        }
-
-        await purge;
-
-        Assert.Equal(0, new FileInfo(Path.Combine(_dir.Path, "vg.db-wal")).Length);
-        Assert.DoesNotContain(Directory.EnumerateFiles(_dir.Path), file =>
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            return buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf(secret) >= 0;
-        });
-        Assert.Single((await _store.LoadAsync("visitor/demo/v_kept")).Entries);
     }
 }
