@@ -215,6 +215,51 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal("erik", (await me.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("user").GetString());
     }
 
+    [Fact]
+    public async Task ErasingAContact_LeavesNothingOfThemInThePostgresStore()
+    {
+        var postgres = await PostgresServer.CreateDatabaseAsync();
+        using var data = new TempDirectory();
+        using var silo = await ClusterNode.StartSiloAsync("silo", postgres, AdminKey, Path.Combine(data.Path, "silo"));
+        using var api = await ClusterNode.StartApiAsync("api", postgres, AdminKey, Path.Combine(data.Path, "api"));
+        using var admin = api.Client(AdminKey);
+        await PrepareAsync(admin);
+        using var collect = api.Client();
+        const string Email = "greta.holm@c3.example";
+        foreach (var (visitor, host) in new[] { ("v_greta_holm_01", 0), ("v_greta_holm_02", 1), ("v_someone_else", 2) })
+        {
+            Assert.True(await TryCollectAsync(collect, Payloads.PageViews("demo", visitor, "/pricing", "/customers/x", "/contact"), CompanyIp(3, host), CancellationToken.None));
+            if (visitor.StartsWith("v_greta", StringComparison.Ordinal))
+            {
+                var identify = Payloads.Events("demo", visitor, new { id = $"e_{Guid.NewGuid():N}", type = "identify", ts = Payloads.Now, email = Email });
+                Assert.True(await TryCollectAsync(collect, identify, CompanyIp(3, host), CancellationToken.None));
+            }
+        }
+
+        Assert.True(await CountInStoreAsync(postgres, "greta") > 0);
+        var erased = await admin.DeleteAsync($"/api/sites/demo/contacts/{Email}");
+        Assert.True(erased.IsSuccessStatusCode, await erased.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/sites/demo/visitors/v_greta_holm_01")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/sites/demo/visitors/v_greta_holm_02")).StatusCode);
+        Assert.Equal(0, await CountInStoreAsync(postgres, "greta"));
+        Assert.Equal(0, await CountInStoreAsync(postgres, "holm"));
+        Assert.True(await CountInStoreAsync(postgres, "v_someone_else") > 0);
+    }
+
+    /// <summary>Rows of the journal tables whose stream, entry or state holds the text (UTF-8), live or dead-but-unvacuumed.</summary>
+    private static async Task<long> CountInStoreAsync(string postgres, string text)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM vg_entry WHERE stream LIKE '%' || @text || '%' OR position(convert_to(@text, 'UTF8') in entry) > 0)
+                 + (SELECT count(*) FROM vg_snapshot WHERE stream LIKE '%' || @text || '%' OR position(convert_to(@text, 'UTF8') in state) > 0)
+            """, connection);
+        command.Parameters.AddWithValue("text", text);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Long enough for a live-feed sweep (3 s) to have delivered anything it would.</summary>
     private static readonly TimeSpan NotifierSweep = TimeSpan.FromSeconds(4);
 
