@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using VisitorGrains.Domain.Companies;
 using VisitorGrains.Domain.Scoring;
 
@@ -55,6 +56,11 @@ public sealed record Alert
     [Id(10)] public required IReadOnlyList<ScoreReason> Reasons { get; init; }
     [Id(11)] public required IReadOnlyList<string> Pages { get; init; }
     [Id(12)] public string? Assignee { get; init; }
+    /// <summary>
+    /// When the batch that raised it was accepted (server time): where the alert latency metric starts. Not
+    /// part of the wire contract, so not in the JSON.
+    /// </summary>
+    [Id(13), JsonIgnore] public DateTimeOffset? AcceptedAt { get; init; }
 }
 
 public static class CrmStatusNames

@@ -105,6 +105,7 @@ public sealed class CompanyState
                 Reasons = [.. fired.Facts, .. receipts],
                 Pages = PagesAfter(contribution, 10),
                 Assignee = AlertRules.AssigneeFor(contribution.Company, rules),
+                AcceptedAt = contribution.AcceptedAt > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(contribution.AcceptedAt) : null,
             });
         }
 

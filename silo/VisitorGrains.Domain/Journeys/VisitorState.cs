@@ -35,6 +35,8 @@ public sealed record CompanyContribution
     [Id(8)] public IReadOnlyList<string> Products { get; init; } = [];
     /// <summary>Where the visitor first came from: utm_source, else the referring site, else "direct".</summary>
     [Id(9)] public string? Source { get; init; }
+    /// <summary>When the visitor accepted the batch (server time, epoch ms; 0 when not known), for alert latency.</summary>
+    [Id(10)] public long AcceptedAt { get; init; }
 }
 
 /// <summary>
@@ -59,6 +61,8 @@ public sealed record VisitorEntry
     [Id(9)] public IReadOnlyList<string> Products { get; init; } = [];
     /// <summary>Set when sales rejected the lead: MQL is earned again only by points after this.</summary>
     [Id(10)] public bool ResetMqlBaseline { get; init; }
+    /// <summary>Server time (epoch ms) the batch was decided, just before it became durable: where alert latency starts.</summary>
+    [Id(11)] public long DecidedAt { get; init; }
 }
 
 /// <summary>Everything held about one visitor of one site.</summary>
@@ -252,6 +256,7 @@ public sealed class VisitorState
             HalfLifeMs = rules.HalfLifeMs,
             HighIntentPages = highIntent,
             Products = products,
+            DecidedAt = now,
         };
     }
 
@@ -388,6 +393,7 @@ public sealed class VisitorState
                 Pages = entry.Events.Where(e => e.Kind == EventKind.PageView).Select(e => e.Path!).ToList(),
                 Stage = Stage,
                 At = entry.Events[^1].At,
+                AcceptedAt = entry.DecidedAt,
                 HighIntentPages = entry.HighIntentPages,
                 Products = entry.Products,
                 Source = Source,

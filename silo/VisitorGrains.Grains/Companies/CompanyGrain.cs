@@ -8,6 +8,7 @@ using VisitorGrains.Domain.Scoring;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Sites;
 using VisitorGrains.Grains.Storage;
+using VisitorGrains.Grains.Telemetry;
 
 namespace VisitorGrains.Grains.Companies;
 
@@ -31,14 +32,23 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
         {
             _state.Apply(entry, seq);
         }
+
+        VisitorGrainsMetrics.CompanyActivated();
     }
 
     /// <summary>Only with an empty outbox: undelivered alerts stay in entries that recovery replays.</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_state.Outbox.Count == 0)
+        try
         {
-            await _journal.CheckpointAsync(_state);
+            if (_state.Outbox.Count == 0)
+            {
+                await _journal.CheckpointAsync(_state);
+            }
+        }
+        finally
+        {
+            VisitorGrainsMetrics.CompanyDeactivated();
         }
     }
 

@@ -4,6 +4,7 @@ using VisitorGrains.Domain.Alerts;
 using VisitorGrains.Domain.Feed;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Storage;
+using VisitorGrains.Grains.Telemetry;
 
 namespace VisitorGrains.Grains.Feed;
 
@@ -37,6 +38,7 @@ public sealed class FeedGrain(IJournalStore store, Serializer serializer, IOptio
         var numbered = _state.Number(alert);
         await _journal.AppendAsync(numbered, numbered.At.ToUnixTimeMilliseconds());
         _state.Apply(numbered);
+        VisitorGrainsMetrics.AlertRaised(numbered.Rule);
         await GrainFactory.GetGrain<INotifierGrain>(0).AlertRaisedAsync(numbered);
         if (_journal.CheckpointDue)
         {

@@ -11,6 +11,7 @@ using VisitorGrains.Domain.Scoring;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Sites;
 using VisitorGrains.Grains.Storage;
+using VisitorGrains.Grains.Telemetry;
 
 namespace VisitorGrains.Grains.Journeys;
 
@@ -47,6 +48,8 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         {
             await _journal.CheckpointAsync(_state);
         }
+
+        VisitorGrainsMetrics.VisitorActivated();
     }
 
     /// <summary>
@@ -55,10 +58,17 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
     /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await _sending;
-        if (_state.Outbox.Count == 0)
+        try
         {
-            await _journal.CheckpointAsync(_state);
+            await _sending;
+            if (_state.Outbox.Count == 0)
+            {
+                await _journal.CheckpointAsync(_state);
+            }
+        }
+        finally
+        {
+            VisitorGrainsMetrics.VisitorDeactivated();
         }
     }
 
