@@ -7,6 +7,9 @@ namespace VisitorGrains.Api.Access;
 /// <summary>Who may do what on which site: admins everything, others their role on their sites.</summary>
 public static class SiteAccess
 {
+    /// <summary>The authorization policy of admin-only endpoints that are not the API's own (metrics, the dashboard).</summary>
+    public const string AdminPolicy = "admin";
+
     public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(Roles.Admin);
 
     public static bool CanAccess(this ClaimsPrincipal user, string site, params string[] roles)

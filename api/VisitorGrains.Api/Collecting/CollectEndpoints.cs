@@ -1,10 +1,13 @@
 using System.Buffers;
+using System.Diagnostics;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Identifying;
 using VisitorGrains.Grains.Abstractions;
 using VisitorGrains.Grains.Sites;
+using VisitorGrains.Grains.Telemetry;
+using CollectOutcome = VisitorGrains.Grains.Telemetry.VisitorGrainsMetrics.CollectOutcome;
 
 namespace VisitorGrains.Api.Collecting;
 
@@ -33,6 +36,7 @@ public static class CollectEndpoints
     private static async Task<IResult> CollectAsync(HttpContext http, IGrainFactory grains, SiteDirectory sites,
         TimeProvider time, CollectRateLimits limits, CompanyIdentifier identifier, BotFilter bots, ILoggerFactory loggers)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         // Browsers may read the answer (a 400's problems, a 429's Retry-After) unless the origin is refused.
         var origin = http.Request.Headers.Origin;
         if (!StringValues.IsNullOrEmpty(origin))
@@ -45,16 +49,19 @@ public static class CollectEndpoints
         // Crawlers and automated browsers are answered as if counted, and dropped before anything is read.
         if (bots.IsBot(http.Request.Headers.UserAgent.ToString()) || bots.IsBot(http.Request.Headers["Sec-CH-UA"].ToString()))
         {
+            VisitorGrainsMetrics.Collected(CollectOutcome.Bot);
             return TypedResults.Accepted((string?)null);
         }
 
         if (!IsAcceptedContentType(http.Request.ContentType))
         {
+            VisitorGrainsMetrics.Collected(CollectOutcome.UnsupportedMediaType);
             return Problem(StatusCodes.Status415UnsupportedMediaType, "Send the events as text/plain or application/json.");
         }
 
         if (http.Request.ContentLength > MaxBodyBytes)
         {
+            VisitorGrainsMetrics.Collected(CollectOutcome.TooLarge);
             return Problem(StatusCodes.Status413PayloadTooLarge, $"The body is over {MaxBodyBytes} bytes.");
         }
 
@@ -64,23 +71,27 @@ public static class CollectEndpoints
             var length = await ReadBodyAsync(http.Request.Body, buffer, http.RequestAborted);
             if (length > MaxBodyBytes)
             {
+                VisitorGrainsMetrics.Collected(CollectOutcome.TooLarge);
                 return Problem(StatusCodes.Status413PayloadTooLarge, $"The body is over {MaxBodyBytes} bytes.");
             }
 
             var parsed = CollectParser.Parse(buffer.AsSpan(0, length), time.GetUtcNow());
             if (parsed.Batch is not { } batch)
             {
+                VisitorGrainsMetrics.Collected(CollectOutcome.Invalid);
                 return TypedResults.ValidationProblem(parsed.Errors, title: "The batch was rejected; nothing of it was kept.");
             }
 
             var site = await sites.GetAsync(batch.Site);
             if (site is null)
             {
+                VisitorGrainsMetrics.Collected(CollectOutcome.UnknownSite);
                 return Problem(StatusCodes.Status403Forbidden, $"There is no site '{batch.Site}'.");
             }
 
             if (limits.TryAcquireSite(batch.Site) is { } siteWait)
             {
+                VisitorGrainsMetrics.Collected(CollectOutcome.RateLimitedSite);
                 return TooMany(http, siteWait, $"The site '{batch.Site}' is sending more than it may.");
             }
 
@@ -88,6 +99,7 @@ public static class CollectEndpoints
             {
                 http.Response.Headers.Remove(HeaderNames.AccessControlAllowOrigin);
                 http.Response.Headers.Remove(HeaderNames.AccessControlAllowCredentials);
+                VisitorGrainsMetrics.Collected(CollectOutcome.OriginRefused);
                 return Problem(StatusCodes.Status403Forbidden, $"The site '{batch.Site}' does not allow the origin {origin}.");
             }
 
@@ -102,6 +114,7 @@ public static class CollectEndpoints
                 // Whatever failed, the events are not known to be durable: the client must send them again.
                 loggers.CreateLogger(typeof(CollectEndpoints)).LogError(ex, "Could not record a batch for {Site}", batch.Site);
                 http.Response.Headers.RetryAfter = "1";
+                VisitorGrainsMetrics.Collected(CollectOutcome.Unavailable);
                 return Problem(StatusCodes.Status503ServiceUnavailable, "The events could not be stored; send them again.");
             }
 
@@ -119,6 +132,8 @@ public static class CollectEndpoints
                     IsEssential = true,
                 });
             }
+
+            VisitorGrainsMetrics.Collected(CollectOutcome.Accepted, startedAt, batch.Events.Count);
             return TypedResults.Accepted((string?)null);
         }
         finally

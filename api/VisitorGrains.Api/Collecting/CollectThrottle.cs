@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Primitives;
+using VisitorGrains.Grains.Telemetry;
 
 namespace VisitorGrains.Api.Collecting;
 
@@ -40,6 +41,7 @@ public static class CollectThrottle
                 return next(http);
             }
 
+            VisitorGrainsMetrics.Collected(VisitorGrainsMetrics.CollectOutcome.RateLimitedAddress);
             return RefuseAsync(http, wait, limits.RefusalDelay);
         });
     }

@@ -12,6 +12,7 @@ using VisitorGrains.Api.Web;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Grains.Identifying;
 using VisitorGrains.Domain;
+using VisitorGrains.Grains.Access;
 using VisitorGrains.Grains.Hosting;
 
 namespace VisitorGrains.Api.Hosting;
@@ -46,7 +47,7 @@ public static class Extensions
         services.AddSingleton<CollectRateLimits>();
 
         services.AddSignIn(configuration);
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder().AddPolicy(SiteAccess.AdminPolicy, policy => policy.RequireRole(Roles.Admin));
         services.AddSingleton<ApiKeyCache>();
 
         services.AddSignalR().AddJsonProtocol(options => DomainJson.Configure(options.PayloadSerializerOptions));
@@ -55,6 +56,7 @@ public static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<HubCredentials>());
         services.AddSingleton<TrackerScripts>();
         services.AddHostedService<NotifierSubscription>();
+        services.AddObservability(configuration);
         return services;
     }
 
@@ -87,6 +89,8 @@ public static class Extensions
         api.MapProspectsApi();
         api.MapDataSubjectApi();
         app.MapHub<ProspectsHub>("/hubs/prospects");
+        app.MapMetrics(app.Configuration);
+        app.MapAdminDashboard();
         return app;
     }
 

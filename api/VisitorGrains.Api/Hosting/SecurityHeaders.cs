@@ -2,7 +2,8 @@ namespace VisitorGrains.Api.Hosting;
 
 /// <summary>
 /// Headers on every answer: <c>X-Content-Type-Options: nosniff</c>; and, except on the tracker's scripts and
-/// <c>/collect</c> (which other sites' pages load), no referrer and no framing of the API's own answers.
+/// <c>/collect</c> (which other sites' pages load), no referrer and no framing of the API's own answers; the
+/// admin dashboard gets its own content security policy (<see cref="AdminDashboard.ContentSecurityPolicy"/>).
 /// </summary>
 public static class SecurityHeaders
 {
@@ -31,7 +32,9 @@ public static class SecurityHeaders
         headers.XFrameOptions = "DENY";
         if (!headers.ContainsKey("Content-Security-Policy"))
         {
-            headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments(AdminDashboard.Path)
+                ? AdminDashboard.ContentSecurityPolicy
+                : "frame-ancestors 'none'";
         }
     }
 

@@ -23,7 +23,8 @@ public static class VisitorGrainsApp
         {
             builder.UseOrleans(silo => silo
                 .UseVisitorGrainsClustering(builder.Configuration)
-                .AddVisitorGrains(builder.Configuration));
+                .AddVisitorGrains(builder.Configuration)
+                .AddAdminDashboard());
         }
 
         builder.Services.AddApiServices(builder.Configuration);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using VisitorGrains.Domain.Alerts;
 using VisitorGrains.Domain.Feed;
 using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Telemetry;
 
 namespace VisitorGrains.Api.Live;
 
@@ -11,7 +12,7 @@ namespace VisitorGrains.Api.Live;
 /// sends in order, once: a live alert that arrives during the replay, or ahead of one still in flight,
 /// is filled in from the site's feed, so a connection never sees a gap, a repeat or a reordering.
 /// </summary>
-public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains, ILogger<LiveFeed> log)
+public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains, TimeProvider time, ILogger<LiveFeed> log)
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Subscription>> _bySite = new(StringComparer.Ordinal);
 
@@ -22,7 +23,7 @@ public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains
         try
         {
             _bySite.GetOrAdd(site, _ => new(StringComparer.Ordinal))[connectionId] = subscription;
-            await CatchUpAsync(subscription, long.MaxValue);
+            await CatchUpAsync(subscription, long.MaxValue, live: false);
         }
         finally
         {
@@ -131,11 +132,11 @@ public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains
 
             if (alert.Seq == subscription.LastSent + 1)
             {
-                await SendAsync(subscription, alert);
+                await SendAsync(subscription, alert, live: true);
             }
             else
             {
-                await CatchUpAsync(subscription, alert.Seq);
+                await CatchUpAsync(subscription, alert.Seq, live: true);
             }
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException or IOException)
@@ -148,8 +149,11 @@ public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains
         }
     }
 
-    /// <summary>Sends what the site's feed holds after the last sent sequence, up to <paramref name="upTo"/>.</summary>
-    private async Task CatchUpAsync(Subscription subscription, long upTo)
+    /// <summary>
+    /// Sends what the site's feed holds after the last sent sequence, up to <paramref name="upTo"/>; <paramref name="live"/>
+    /// when filling a gap before a live alert (their latency counts), not when replaying for a new subscription.
+    /// </summary>
+    private async Task CatchUpAsync(Subscription subscription, long upTo, bool live)
     {
         var feed = grains.GetGrain<IFeedGrain>(subscription.Site);
         while (subscription.LastSent < upTo)
@@ -162,7 +166,7 @@ public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains
                     return;
                 }
 
-                await SendAsync(subscription, alert);
+                await SendAsync(subscription, alert, live);
             }
 
             if (page.Count < FeedState.Retained)
@@ -172,10 +176,14 @@ public sealed class LiveFeed(IHubContext<ProspectsHub> hub, IGrainFactory grains
         }
     }
 
-    private async Task SendAsync(Subscription subscription, Alert alert)
+    private async Task SendAsync(Subscription subscription, Alert alert, bool live)
     {
         await hub.Clients.Client(subscription.ConnectionId).SendAsync(ProspectsHub.AlertMethod, alert);
         subscription.LastSent = alert.Seq;
+        if (live && alert.AcceptedAt is { } acceptedAt)
+        {
+            VisitorGrainsMetrics.AlertDelivered(time.GetUtcNow() - acceptedAt);
+        }
     }
 
     private sealed class Subscription(string connectionId, string site, long lastSent)

@@ -46,6 +46,9 @@ public sealed class AccessTests
 
         /// <summary>Sales of the site (marketers do not move leads).</summary>
         Sales,
+
+        /// <summary>Switched off: refused to everyone, admins too (after a key is checked: strangers get 401).</summary>
+        Nobody,
     }
 
     private sealed record Rule(Need Need, Func<HttpContent>? Body = null);
@@ -89,6 +92,8 @@ public sealed class AccessTests
             user = $"probe-{Interlocked.Increment(ref _users)}", password = "correct horse battery", role = "sales", sites = new[] { Site },
         })),
         ["GET /api/stats"] = new(Need.Admin),
+        // Metrics are admins' unless Metrics:Public is set (ObservabilityTests covers that switch).
+        ["GET /metrics"] = new(Need.Admin),
         ["GET /api/me"] = new(Need.Key),
 
         ["PUT /api/sites/{site}/"] = new(Need.Marketer, () => Json(new { name = "Demo" })),
@@ -116,7 +121,22 @@ public sealed class AccessTests
         ["DELETE /api/sites/{site}/visitors/{visitor}"] = new(Need.Admin),
         ["GET /api/sites/{site}/contacts/{email}/export"] = new(Need.Admin),
         ["DELETE /api/sites/{site}/contacts/{email}"] = new(Need.Admin),
+
+        // The dashboard's live log stream is switched off (Hosting/AdminDashboard); the rest of it is admins' (below).
+        ["GET /dashboard/Trace"] = new(Need.Nobody),
     };
+
+    /// <summary>
+    /// Whole areas mapped by a package rather than by us, by method and route prefix: Orleans' dashboard (its
+    /// page, assets and JSON) is admins'. Each of its endpoints is probed like those of the table.
+    /// </summary>
+    private static readonly (string Prefix, Rule Rule)[] Areas =
+    [
+        ("GET /dashboard/", new(Need.Admin)),
+    ];
+
+    private static Rule? RuleFor(string name) =>
+        Rules.TryGetValue(name, out var rule) ? rule : Areas.FirstOrDefault(a => name.StartsWith(a.Prefix, StringComparison.Ordinal)).Rule;
 
     [Fact]
     public async Task EveryEndpoint_IsPublicByName_OrRefusesStrangersOtherSitesAndLowerRoles()
@@ -148,9 +168,11 @@ public sealed class AccessTests
         var open = endpoints.Where(e => e.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(e => e.Name).ToHashSet();
         failures.AddRange(open.Except(Public).Select(name => $"{name}: public (allows anonymous) but not on the test's public list"));
         failures.AddRange(Public.Except(open).Select(name => $"{name}: on the public list but not mapped as public"));
-        failures.AddRange(endpoints.Where(e => !open.Contains(e.Name) && !Rules.ContainsKey(e.Name))
+        failures.AddRange(endpoints.Where(e => !open.Contains(e.Name) && RuleFor(e.Name) is null)
             .Select(e => $"{e.Name}: not in the test's table of roles; add it with the role it needs"));
         failures.AddRange(Rules.Keys.Where(name => endpoints.All(e => e.Name != name)).Select(name => $"{name}: in the table but not mapped"));
+        failures.AddRange(Areas.Where(a => !endpoints.Any(e => e.Name.StartsWith(a.Prefix, StringComparison.Ordinal))).Select(a => $"{a.Prefix}…: no endpoint is mapped there"));
+        var silo = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
 
         var probes = 0;
         foreach (var (method, endpoint, name) in endpoints)
@@ -158,7 +180,7 @@ public sealed class AccessTests
             if (open.Contains(name))
             {
                 // Public ones answer without credentials (whatever else they say about an empty request).
-                var status = await SendAsync(anonymous, method == AnyMethod ? "GET" : method, Fill(endpoint.RoutePattern, Site), null);
+                var status = await SendAsync(anonymous, method == AnyMethod ? "GET" : method, Fill(endpoint.RoutePattern, Site, silo), null);
                 probes++;
                 if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || (int)status >= 500)
                 {
@@ -168,14 +190,14 @@ public sealed class AccessTests
                 continue;
             }
 
-            if (!Rules.TryGetValue(name, out var rule))
+            if (RuleFor(name) is not { } rule)
             {
                 continue;
             }
 
             foreach (var verb in method == AnyMethod ? ["GET", "POST", "DELETE"] : new[] { method })
             {
-                var path = Fill(endpoint.RoutePattern, Site);
+                var path = Fill(endpoint.RoutePattern, Site, silo);
                 async Task ExpectAsync(string who, HttpClient client, Func<HttpStatusCode, bool> ok, string expected)
                 {
                     var status = await SendAsync(client, verb, path, rule.Body);
@@ -195,7 +217,7 @@ public sealed class AccessTests
 
                 foreach (var (who, client, role, site) in callers)
                 {
-                    var roleFits = role == Roles.Admin || Allows(rule.Need, role!);
+                    var roleFits = rule.Need != Need.Nobody && (role == Roles.Admin || Allows(rule.Need, role!));
                     var siteFits = rule.Need == Need.Admin ? role == Roles.Admin : site is Site or Roles.AnySite;
                     if (roleFits && siteFits)
                     {
@@ -360,8 +382,8 @@ public sealed class AccessTests
         _ => false,
     };
 
-    /// <summary>The route with plausible values for its parameters: the site given, made-up ids.</summary>
-    private static string Fill(RoutePattern pattern, string site)
+    /// <summary>The route with plausible values for its parameters: the site given, made-up ids, this host's silo.</summary>
+    private static string Fill(RoutePattern pattern, string site, string silo)
     {
         var path = new StringBuilder();
         foreach (var segment in pattern.PathSegments)
@@ -373,16 +395,21 @@ public sealed class AccessTests
                 {
                     RoutePatternLiteralPart literal => literal.Content,
                     RoutePatternSeparatorPart separator => separator.Content,
-                    RoutePatternParameterPart parameter => Uri.EscapeDataString(ValueOf(parameter.Name, pattern.RawText ?? "", site)),
+                    RoutePatternParameterPart parameter => Uri.EscapeDataString(ValueOf(parameter.Name, pattern.RawText ?? "", site, silo)),
                     _ => throw new InvalidOperationException($"A route part the test does not know: {part}"),
                 });
             }
         }
 
+        if (pattern.RawText?.EndsWith('/') == true && path.Length > 0)
+        {
+            path.Append('/');
+        }
+
         return path.Length == 0 ? "/" : path.ToString();
     }
 
-    private static string ValueOf(string parameter, string route, string site) => parameter switch
+    private static string ValueOf(string parameter, string route, string site, string silo) => parameter switch
     {
         "site" => site,
         "key" => ApiKeys.New(),
@@ -394,6 +421,13 @@ public sealed class AccessTests
         "version" when route.Contains("/rules/versions/", StringComparison.Ordinal) => "1",
         "version" => "000000000000",
         "documentName" => "v1",
+        // The dashboard's: a silo, a grain type, a page of reminders, its assets.
+        "address" => silo,
+        "path" when route.Contains("/HistoricalStats/", StringComparison.Ordinal) => silo,
+        "path" when route.Contains("/fonts/", StringComparison.Ordinal) => "fa-solid-900.woff2",
+        "path" when route.Contains("/img/", StringComparison.Ordinal) => "OrleansLogo.png",
+        "grainName" => typeof(VisitorGrains.Grains.Journeys.VisitorGrain).FullName!,
+        "page" => "1",
         _ => throw new InvalidOperationException($"No test value for {{{parameter}}} in {route}: add one to {nameof(ValueOf)}."),
     };
 
