@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Orleans.Dashboard;
 using VisitorGrains.Grains.Hosting;
 
 // A silo on its own, without the API. With Cluster__Postgres set it joins the cluster in that database
@@ -8,5 +9,7 @@ using VisitorGrains.Grains.Hosting;
 var builder = Host.CreateApplicationBuilder(args);
 builder.UseOrleans(silo => silo
     .UseVisitorGrainsClustering(builder.Configuration)
-    .AddVisitorGrains(builder.Configuration));
+    .AddVisitorGrains(builder.Configuration)
+    // Counters for the API nodes' /dashboard/ (its live log stream off, as on the API's silos).
+    .AddDashboard(options => options.HideTrace = true));
 await builder.Build().RunAsync();
