@@ -27,6 +27,10 @@ public static class AdminDashboard
     public static ISiloBuilder AddAdminDashboard(this ISiloBuilder silo) =>
         silo.AddDashboard(options => options.HideTrace = true);
 
+    /// <summary>An API node that is a client of the cluster serves the dashboard from the silos' figures.</summary>
+    public static IClientBuilder AddAdminDashboard(this IClientBuilder client) =>
+        client.AddDashboard(options => options.HideTrace = true);
+
     public static WebApplication MapAdminDashboard(this WebApplication app)
     {
         app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), dashboard => dashboard.Use(AnswerMalformedSiloAsync));

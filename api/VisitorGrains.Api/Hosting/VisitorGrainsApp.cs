@@ -17,7 +17,9 @@ public static class VisitorGrainsApp
         configure?.Invoke(builder);
         if (ClusterSettings.From(builder.Configuration).ApiIsClient)
         {
-            builder.UseOrleansClient(client => client.UseVisitorGrainsCluster(builder.Configuration));
+            builder.UseOrleansClient(client => client
+                .UseVisitorGrainsCluster(builder.Configuration)
+                .AddAdminDashboard());
         }
         else
         {

@@ -68,6 +68,13 @@ public sealed class ClusterTests(ITestOutputHelper output)
         using var api = await ClusterNode.StartApiAsync("api", postgres, AdminKey, Path.Combine(data.Path, "api"));
         using var admin = api.Client(AdminKey);
         await PrepareAsync(admin);
+
+        // Orleans' dashboard on the client API node shows both standalone silos, and their grains' figures.
+        var counters = await admin.GetFromJsonAsync<JsonElement>("/dashboard/DashboardCounters");
+        Assert.Equal(2, counters.GetProperty("hosts").EnumerateArray().Count(h => h.GetProperty("status").GetString() == "Active"));
+        Assert.Contains(counters.GetProperty("simpleGrainStats").EnumerateArray(),
+            g => g.GetProperty("grainType").GetString() == "VisitorGrains.Grains.Sites.SiteGrain" && g.GetProperty("activationCount").GetInt32() == 1);
+
         var salesKey = await CreateSalesKeyAsync(admin);
         await using var hub = await ConnectAsync(api, salesKey);
         var alerts = new AlertCollector(hub);
