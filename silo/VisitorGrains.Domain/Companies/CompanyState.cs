@@ -62,7 +62,7 @@ public sealed class CompanyState
         Total.HalfLifeMs == rules.HalfLifeMs ? Total : DecayingTotal.Of(Points, rules.HalfLifeMs);
 
     /// <summary>The buying committee: distinct visitors seen within the surge window (7 days by default).</summary>
-    public int ActiveVisitors(long now, CompiledRules rules) => ActiveSince(now - SurgeWindowMs(rules), null, 0);
+    public int ActiveVisitors(long now, CompiledRules rules) => ActiveSince(now - SurgeWindowMs(rules));
 
     /// <summary>Decides what a visitor's contribution means: null for a replay, else the points and any alerts.</summary>
     public CompanyEntry? Decide(CompanyContribution contribution, CompiledRules rules, long now, Func<string> newAlertId)
@@ -77,9 +77,8 @@ public sealed class CompanyState
         var afterTotal = total.AddAll(contribution.Points);
         var before = ScoreMath.Whole(total.ValueAt(now));
         var after = ScoreMath.Whole(afterTotal.ValueAt(now));
-        var since = now - SurgeWindowMs(rules);
-        var facts = new AlertFacts(contribution, rules, before, after,
-            ActiveSince(since, null, 0), ActiveSince(since, contribution.Visitor, contribution.At),
+        var (activeBefore, activeAfter) = ActiveBeforeAndAfter(now - SurgeWindowMs(rules), contribution.Visitor, contribution.At);
+        var facts = new AlertFacts(contribution, rules, before, after, activeBefore, activeAfter,
             FitScore.Of(contribution.Company, rules.Document.Icp));
 
         var alerts = new List<Alert>();
@@ -115,19 +114,31 @@ public sealed class CompanyState
     private static long SurgeWindowMs(CompiledRules rules) =>
         (long)((rules.Document.Alerts.Surge is { Days: > 0 } surge ? surge.Days : 7) * 86_400_000);
 
-    /// <summary>Visitors seen since <paramref name="since"/>, counting <paramref name="visitor"/> as seen at <paramref name="at"/>.</summary>
-    private int ActiveSince(long since, string? visitor, long at)
+    /// <summary>Visitors seen since <paramref name="since"/>.</summary>
+    private int ActiveSince(long since)
     {
         var count = 0;
-        foreach (var (id, v) in Visitors)
+        foreach (var v in Visitors.Values)
         {
-            if (id != visitor && v.LastSeen >= since)
+            if (v.LastSeen >= since)
             {
                 count++;
             }
         }
 
-        return visitor is not null && at >= since ? count + 1 : count;
+        return count;
+    }
+
+    /// <summary>
+    /// Visitors seen since <paramref name="since"/> before the contribution, and after it (with
+    /// <paramref name="visitor"/> seen at <paramref name="at"/>): one pass over the visitors.
+    /// </summary>
+    private (int Before, int After) ActiveBeforeAndAfter(long since, string visitor, long at)
+    {
+        var before = ActiveSince(since);
+        var wasActive = Visitors.TryGetValue(visitor, out var known) && known.LastSeen >= since;
+        var after = before - (wasActive ? 1 : 0) + (at >= since ? 1 : 0);
+        return (before, after);
     }
 
     public void Apply(CompanyEntry entry, long seq)

@@ -5,6 +5,11 @@ namespace VisitorGrains.Grains.Storage;
 /// <summary>
 /// A grain's journal: load (checkpoint + entries after it), append an entry durably before applying it,
 /// and checkpoint now and then so that replay stays short. Entries and snapshots use Orleans' serializer.
+/// A checkpoint is due after <c>checkpointEvery</c> entries and, for a large state (a busy company holds
+/// every visitor it has seen), only once the entries since the last one weigh as much as it did: rewriting a
+/// 100 KB state every 64 entries of 500 B would write four times more checkpoint than journal. So the bytes
+/// written for checkpoints stay at most those of the entries, and a replay at most reads about as much as
+/// the checkpoint it starts from.
 /// </summary>
 public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer serializer, string stream, int checkpointEvery,
     bool keepHistory = false)
@@ -17,7 +22,11 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
 
     public long CheckpointSeq { get; private set; }
 
-    public bool CheckpointDue => Seq - CheckpointSeq >= checkpointEvery;
+    /// <summary>The size of the last checkpoint written or loaded, and of the entries written or loaded after it.</summary>
+    private long _checkpointBytes;
+    private long _entryBytesSince;
+
+    public bool CheckpointDue => Seq - CheckpointSeq >= checkpointEvery && _entryBytesSince >= _checkpointBytes;
 
     public async Task<(TState? State, List<(long Seq, TEntry Entry)> Entries)> LoadAsync(CancellationToken cancellationToken = default)
     {
@@ -26,6 +35,8 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
         var entries = stored.Entries.Select(e => (e.Seq, serializer.Deserialize<TEntry>(e.Entry)!)).ToList();
         CheckpointSeq = stored.SnapshotSeq;
         Seq = entries.Count > 0 ? entries[^1].Seq : stored.SnapshotSeq;
+        _checkpointBytes = stored.Snapshot?.Length ?? 0;
+        _entryBytesSince = stored.Entries.Sum(e => (long)e.Entry.Length);
         return (state, entries);
     }
 
@@ -33,8 +44,10 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
     public async Task<long> AppendAsync(TEntry entry, long at)
     {
         var seq = Seq + 1;
-        await store.AppendAsync(stream, seq, serializer.SerializeToArray(entry), at);
+        var bytes = serializer.SerializeToArray(entry);
+        await store.AppendAsync(stream, seq, bytes, at);
         Seq = seq;
+        _entryBytesSince += bytes.Length;
         return seq;
     }
 
@@ -52,8 +65,9 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
     /// </summary>
     public async Task RewriteAsync(TState state)
     {
-        await store.CheckpointAsync(stream, Seq, serializer.SerializeToArray(state), keepHistory);
-        CheckpointSeq = Seq;
+        var (seq, since, bytes) = (Seq, _entryBytesSince, serializer.SerializeToArray(state));
+        await store.CheckpointAsync(stream, seq, bytes, keepHistory);
+        Written(seq, since, bytes);
     }
 
     /// <summary>Removes the stream and starts again from nothing.</summary>
@@ -61,6 +75,7 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
     {
         await store.DeleteAsync(stream);
         Seq = CheckpointSeq = 0;
+        _checkpointBytes = _entryBytesSince = 0;
     }
 
     /// <summary>Writes the state as of <see cref="Seq"/> and drops the entries it covers.</summary>
@@ -71,8 +86,16 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
             return;
         }
 
-        var seq = Seq;
-        await store.CheckpointAsync(stream, seq, serializer.SerializeToArray(state), keepHistory);
+        var (seq, since, bytes) = (Seq, _entryBytesSince, serializer.SerializeToArray(state));
+        await store.CheckpointAsync(stream, seq, bytes, keepHistory);
+        Written(seq, since, bytes);
+    }
+
+    /// <summary>Entries appended while the checkpoint was being written stay counted as after it.</summary>
+    private void Written(long seq, long entryBytesCovered, byte[] checkpoint)
+    {
         CheckpointSeq = seq;
+        _checkpointBytes = checkpoint.Length;
+        _entryBytesSince -= entryBytesCovered;
     }
 }
