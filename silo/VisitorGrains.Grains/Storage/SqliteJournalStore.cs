@@ -36,6 +36,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private static readonly TimeSpan PurgeGiveUpAfter = TimeSpan.FromSeconds(60);
     private const int PurgeWaitMs = 100;
 
+    private volatile bool _catchUpCheckpoint;
+    private long _walCatchUps;
+    private double _walCatchUpMs;
+    private double _walCatchUpMaxMs;
+
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _readConnection;
     private readonly StorageOptions _options;
@@ -55,24 +60,26 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         _connection = new SqliteConnection(builder.ToString());
         _connection.Open();
         Execute(_connection, $"""
+            PRAGMA page_size = {_options.PageSize};
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = {(_options.Synchronous == SyncMode.Full ? "FULL" : "NORMAL")};
             PRAGMA busy_timeout = 30000;
             PRAGMA wal_autocheckpoint = 0;
+            PRAGMA journal_size_limit = {Math.Max(1, _options.WalRestartFrames) * 2L * 4096};
             PRAGMA secure_delete = ON;
             CREATE TABLE IF NOT EXISTS vg_snapshot (
-                stream   TEXT    NOT NULL PRIMARY KEY,
+                stream   TEXT    NOT NULL UNIQUE,
                 seq      INTEGER NOT NULL,
                 state    BLOB    NOT NULL,
                 saved_at INTEGER NOT NULL
-            ) WITHOUT ROWID;
+            );
             CREATE TABLE IF NOT EXISTS vg_entry (
                 stream TEXT    NOT NULL,
                 seq    INTEGER NOT NULL,
                 entry  BLOB    NOT NULL,
                 at     INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (stream, seq)
-            ) WITHOUT ROWID;
+                UNIQUE (stream, seq)
+            );
             """);
         if (!HasColumn(_connection, "vg_entry", "at"))
         {
@@ -241,8 +248,8 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
         _writes.Writer.TryComplete();
         await _writer;
-        _log.LogInformation("Journal: {Commits} group commits of {Writes} writes ({PerCommit:F1} each); {AppendBytes} bytes of entries, {CheckpointBytes} bytes of checkpoints",
-            _commits, _writeCount, _commits == 0 ? 0 : _writeCount / (double)_commits, _appendBytes, _checkpointBytes);
+        _log.LogInformation("Journal: {Commits} group commits of {Writes} writes ({PerCommit:F1} each); {AppendBytes} bytes of entries, {CheckpointBytes} bytes of checkpoints; the WAL caught up {CatchUps} times ({CatchUpMs:F0} ms in all, {CatchUpMaxMs:F0} ms at most)",
+            _commits, _writeCount, _commits == 0 ? 0 : _writeCount / (double)_commits, _appendBytes, _checkpointBytes, _walCatchUps, _walCatchUpMs, _walCatchUpMaxMs);
         await _stopping.CancelAsync();
         await _checkpointer;
         await _connection.DisposeAsync();
@@ -252,6 +259,14 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     /// <summary>
     /// Copies the WAL back into the database in the background (SQLite's passive checkpoint), so that
     /// the writer never stalls a group commit on it.
+    /// </summary>
+    /// <summary>
+    /// Copies the WAL into the database file in the background, without holding up group commits. Under a
+    /// steady stream of commits such a checkpoint never catches up with the last frame, and SQLite starts the
+    /// WAL again from its beginning only when it has: the log would grow without end (gigabytes in a minute
+    /// under load), every commit extending the file. So once the log holds more than
+    /// <see cref="StorageOptions.WalRestartFrames"/> frames, the writer is asked to checkpoint the few frames this
+    /// loop has not copied, between two group commits; its next commit then starts the log again.
     /// </summary>
     private async Task CheckpointLoopAsync(string connectionString)
     {
@@ -264,7 +279,13 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             {
                 try
                 {
-                    Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+                    if (CheckpointPassive(connection) is var frames && _options.WalRestartFrames > 0 && frames > _options.WalRestartFrames)
+                    {
+                        // Once more at once, to copy what was written while that pass ran: what is left for
+                        // the writer is then only what comes during this one.
+                        CheckpointPassive(connection);
+                        _catchUpCheckpoint = true;
+                    }
                 }
                 catch (SqliteException ex)
                 {
@@ -303,6 +324,33 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
 
         return result;
+    }
+
+    /// <summary>A passive checkpoint: copies what it can without waiting; answers the frames in the log.</summary>
+    private static long CheckpointPassive(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? reader.GetInt64(1) : 0;
+    }
+
+    /// <summary>On the writer's connection, between commits: the log is then fully copied and the next commit restarts it.</summary>
+    private void CatchUpCheckpoint()
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            CheckpointPassive(_connection);
+            Interlocked.Increment(ref _walCatchUps);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            _walCatchUpMs += took;
+            _walCatchUpMaxMs = Math.Max(_walCatchUpMaxMs, took);
+        }
+        catch (SqliteException ex)
+        {
+            _log.LogDebug(ex, "A catch-up WAL checkpoint did not complete; the next one will");
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -346,6 +394,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
             batch.Clear();
             TryPurge();
+            if (_catchUpCheckpoint)
+            {
+                _catchUpCheckpoint = false;
+                CatchUpCheckpoint();
+            }
         }
 
         foreach (var purge in _purges)

@@ -23,6 +23,15 @@ public sealed class StorageOptions
     /// <summary>Journal entries a grain appends before it writes a checkpoint.</summary>
     public int CheckpointEvery { get; set; } = 64;
 
+    /// <summary>
+    /// SQLite WAL frames (about 4 KB each) past which the writer, between two group commits, copies what the
+    /// background checkpoint has not, so that the log starts again from its beginning (0: never).
+    /// </summary>
+    public int WalRestartFrames { get; set; } = 32768;
+
+    /// <summary>SQLite's page size for a new store (an existing file keeps its own).</summary>
+    public int PageSize { get; set; } = 4096;
+
     /// <summary>Days of event history kept for backtests (visitors' journal entries).</summary>
     public int HistoryDays { get; set; } = 90;
 }

@@ -21,6 +21,52 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
         _dir.Dispose();
     }
 
+    /// <summary>
+    /// Under a steady stream of group commits the background checkpoint never catches up with the last frame,
+    /// and SQLite restarts its log only when one has: without the writer's catch-up the WAL grows by every
+    /// byte written. Here writers never pause, and the log must stay within its few frames' bound.
+    /// </summary>
+    [Fact]
+    public async Task TheWal_StaysBounded_UnderWritesThatNeverPause()
+    {
+        const int Frames = 256;
+        var path = Path.Combine(_dir.Path, "bounded.db");
+        var wal = new FileInfo(path + "-wal");
+        await using var store = new SqliteJournalStore(Options.Create(new StorageOptions { Path = path, WalRestartFrames = Frames }),
+            NullLogger<SqliteJournalStore>.Instance);
+        var entry = new byte[1500];
+        Random.Shared.NextBytes(entry);
+        long written = 0;
+        var sizes = new List<(TimeSpan At, long Bytes)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            // A millisecond apart: a busy site's pace, never a pause long enough for a checkpoint to catch up.
+            for (var seq = 1; seq <= 20_000 && !stop.IsCancellationRequested; seq++)
+            {
+                await store.AppendAsync($"visitor/demo/v_{w}_{seq % 500}", seq, entry, seq);
+                Interlocked.Add(ref written, entry.Length);
+                await Task.Delay(1);
+            }
+        })).ToList();
+        while (!writers.All(t => t.IsCompleted))
+        {
+            await Task.Delay(50);
+            wal.Refresh();
+            sizes.Add((clock.Elapsed, wal.Exists ? wal.Length : 0));
+        }
+
+        await Task.WhenAll(writers);
+        // Every entry stays in the log's frames until the log starts again: never restarted, it ends two or
+        // three times larger than all that was written (a page per write). Restarted past its bound (and cut
+        // back to twice it), it holds only what came since the last restart: over the run's second half,
+        // less than what was written.
+        var secondHalf = sizes.Where(s => s.At > clock.Elapsed / 2).Max(s => s.Bytes);
+        Assert.True(written > 2L * 2 * Frames * 4096, $"the writers should have written far more than the bound: {written} B");
+        Assert.True(secondHalf < written, $"the WAL reached {secondHalf} B in the run's second half, of {written} B written");
+    }
+
     [Fact]
     public async Task APurge_LeavesNoDeletedBytesInTheFiles()
     {
