@@ -45,8 +45,8 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
         int Int(string name, int fallback) => map.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         var variants = (map.GetValueOrDefault("variants") ?? "normal").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ApiVariant.Named).ToList();
         return new BenchOptions(
-            Math.Clamp(Int("seconds", 10), 1, 300),
-            Math.Clamp(Int("warmup", 10), 0, 120),
+            Math.Clamp(Int("seconds", 20), 1, 300),
+            Math.Clamp(Int("warmup", 30), 0, 120),
             Math.Clamp(Int("connections", 32), 1, 512),
             Math.Clamp(Int("visitors", 20_000), 1, 10_000_000),
             Math.Clamp(Int("companies", 500), 1, 60_000),

@@ -279,11 +279,14 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             {
                 try
                 {
-                    if (CheckpointPassive(connection) is var frames && _options.WalRestartFrames > 0 && frames > _options.WalRestartFrames)
+                    if (CheckpointPassive(connection) is var (frames, _) && _options.WalRestartFrames > 0 && frames > _options.WalRestartFrames)
                     {
-                        // Once more at once, to copy what was written while that pass ran: what is left for
-                        // the writer is then only what comes during this one.
-                        CheckpointPassive(connection);
+                        // Again at once, to copy what was written while the last pass ran, until little is
+                        // left: each pass is shorter than the one before, and the writer copies only the rest.
+                        for (var pass = 0; pass < 6 && CheckpointPassive(connection) is var (log, copied) && log - copied > 256; pass++)
+                        {
+                        }
+
                         _catchUpCheckpoint = true;
                     }
                 }
@@ -326,13 +329,13 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         return result;
     }
 
-    /// <summary>A passive checkpoint: copies what it can without waiting; answers the frames in the log.</summary>
-    private static long CheckpointPassive(SqliteConnection connection)
+    /// <summary>A passive checkpoint: copies what it can without waiting; answers the frames in the log and those copied.</summary>
+    private static (long Log, long Copied) CheckpointPassive(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
         using var reader = command.ExecuteReader();
-        return reader.Read() ? reader.GetInt64(1) : 0;
+        return reader.Read() ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
     }
 
     /// <summary>On the writer's connection, between commits: the log is then fully copied and the next commit restarts it.</summary>
