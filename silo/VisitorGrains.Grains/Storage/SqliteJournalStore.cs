@@ -283,8 +283,10 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                     {
                         // Again at once, to copy what was written while the last pass ran, until little is
                         // left: each pass is shorter than the one before, and the writer copies only the rest.
-                        for (var pass = 0; pass < 6 && CheckpointPassive(connection) is var (log, copied) && log - copied > 256; pass++)
+                        var passes = 0;
+                        while (passes++ < 6 && CheckpointPassive(connection) is var (log, copied) && log - copied > 256)
                         {
+                            // Each pass copies what came during the one before; stop once that is a MB or so.
                         }
 
                         _catchUpCheckpoint = true;

@@ -70,13 +70,7 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
     [Fact]
     public async Task APurge_LeavesNoDeletedBytesInTheFiles()
     {
-        var secret = "v_secret_visitor_42"u8.ToArray();
-        await Store.AppendAsync("visitor/demo/v_secret_visitor_42", 1, secret, 1000);
-        await Store.CheckpointAsync("visitor/demo/v_secret_visitor_42", 1, secret, keepEntries: true);
-        await Store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000);
-
-        await Store.DeleteAsync("visitor/demo/v_secret_visitor_42");
-        await Store.PurgeDeletedAsync();
+        var secret = await StoreEraseAndPurgeAsync("v_secret_visitor_42");
 
         foreach (var file in Directory.EnumerateFiles(_dir.Path))
         {
@@ -146,13 +140,7 @@ public sealed class PostgresJournalStoreTests : JournalStoreContract
     [Fact]
     public async Task APurge_LeavesNoDeletedRowVersionsInTheTables()
     {
-        var secret = "v_secret_visitor_44"u8.ToArray();
-        await Store.AppendAsync("visitor/demo/v_secret_visitor_44", 1, secret, 1000);
-        await Store.CheckpointAsync("visitor/demo/v_secret_visitor_44", 1, secret, keepEntries: true);
-        await Store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000);
-
-        await Store.DeleteAsync("visitor/demo/v_secret_visitor_44");
-        await Store.PurgeDeletedAsync();
+        var secret = await StoreEraseAndPurgeAsync("v_secret_visitor_44");
 
         await using var command = _data!.CreateCommand("""
             SELECT (SELECT count(*) FROM vg_entry WHERE position(@secret in entry) > 0 OR stream LIKE '%secret%')
@@ -179,6 +167,22 @@ public sealed class PostgresJournalStoreTests : JournalStoreContract
 /// <summary>What every journal store does, whichever database holds it.</summary>
 public abstract class JournalStoreContract : IAsyncLifetime
 {
+    /// <summary>
+    /// Stores a visitor's entry and checkpoint (its id as their bytes) beside another visitor's, deletes the
+    /// first and purges: what a purge test then searches the store for. Answers the bytes to search.
+    /// </summary>
+    protected async Task<byte[]> StoreEraseAndPurgeAsync(string visitor)
+    {
+        var secret = System.Text.Encoding.UTF8.GetBytes(visitor);
+        await Store.AppendAsync($"visitor/demo/{visitor}", 1, secret, 1000);
+        await Store.CheckpointAsync($"visitor/demo/{visitor}", 1, secret, keepEntries: true);
+        await Store.AppendAsync("visitor/demo/v_kept", 1, [1], 1000);
+
+        await Store.DeleteAsync($"visitor/demo/{visitor}");
+        await Store.PurgeDeletedAsync();
+        return secret;
+    }
+
     private IJournalStore _store = null!;
 
     protected IJournalStore Store => _store;
