@@ -47,7 +47,7 @@ public static class CollectThrottle
     }
 
     /// <summary>The requests the <c>POST /collect</c> endpoint would be routed (routing ignores case and a trailing slash).</summary>
-    private static bool IsCollect(HttpRequest request) =>
+    internal static bool IsCollect(HttpRequest request) =>
         HttpMethods.IsPost(request.Method)
         && request.Path.StartsWithSegments("/collect", StringComparison.OrdinalIgnoreCase, out var rest)
         && (!rest.HasValue || rest.Value == "/");

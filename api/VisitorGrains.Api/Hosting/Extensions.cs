@@ -70,8 +70,10 @@ public static class Extensions
         app.UseCollectThrottle();
         app.UseRouting();
         app.UseWebUiAssets();
-        app.UseAuthentication();
-        app.UseCsrfCheck();
+        // Tracker events are anonymous and never read a user: a page view skips reading the session cookie
+        // (a twentieth of what a page view allocated) and the CSRF check, which would refuse the events of a
+        // signed-in colleague browsing the site where /collect is served from its own domain.
+        app.UseWhen(http => !CollectThrottle.IsCollect(http.Request), signedIn => signedIn.UseAuthentication().UseCsrfCheck());
         app.UseAuthorization();
 
         app.MapHealth();

@@ -84,6 +84,27 @@ public sealed class SignInTests
         Assert.Equal(HttpStatusCode.OK, byKey.StatusCode);
     }
 
+    /// <summary>
+    /// Where /collect is served from the site's own domain, a signed-in colleague's browser sends the
+    /// session cookie with the tracker's events, which carry no CSRF header: they are a visitor's events.
+    /// </summary>
+    [Fact]
+    public async Task TrackerEvents_FromABrowserThatIsSignedIn_AreCountedNotRefused()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path);
+        await CreateUserAsync(host, "sam", "sales", "demo");
+        using var browser = Browser(host, new CookieContainer());
+        (await browser.PostAsJsonAsync("/login", new { user = "sam", password = Password })).EnsureSuccessStatusCode();
+
+        var collected = await browser.PostAsync("/collect",
+            new StringContent(Payloads.PageViews("demo", "v_colleague_01", "/pricing"), System.Text.Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.Accepted, collected.StatusCode);
+        var visitor = await host.Admin.GetFromJsonAsync<JsonElement>("/api/sites/demo/visitors/v_colleague_01");
+        Assert.Equal(1, visitor.GetProperty("pageViews").GetInt32());
+    }
+
     [Fact]
     public async Task FiveWrongPasswords_ThrottleThatUserName_WithRetryAfter()
     {
