@@ -9,6 +9,9 @@ namespace VisitorGrains.Bench;
 
 public sealed record LoadResult(string Name, double PerSecond, double P50, double P99, double P999, long Errors)
 {
+    /// <summary>The server's garbage collections during the measured seconds (null: not asked, the baseline).</summary>
+    public ServerSample? Server { get; init; }
+
     public double? AlertP50 { get; init; }
     public double? AlertP99 { get; init; }
     public int Alerts { get; init; }
@@ -22,7 +25,8 @@ public sealed record LoadResult(string Name, double PerSecond, double P50, doubl
 public static class LoadGenerator
 {
     public static async Task<LoadResult> RunAsync(string name, Uri address, BenchOptions options,
-        Func<Random, long, (string Body, string Ip)> next, double? rate = null, AlertProbe? probe = null, double? seconds = null)
+        Func<Random, long, (string Body, string Ip)> next, double? rate = null, AlertProbe? probe = null, double? seconds = null,
+        Func<Task<ServerSample>>? sampleServer = null)
     {
         using var handler = new SocketsHttpHandler
         {
@@ -45,6 +49,7 @@ public static class LoadGenerator
         var perWorker = new List<long>[options.Connections];
         using var probing = new CancellationTokenSource();
         var probeTask = probe is null ? Task.CompletedTask : probe.RunAsync(http, collect, measureFrom, end, probing.Token);
+        var serverBefore = sampleServer is null ? null : SampleAtAsync(measureFrom, sampleServer);
         var workers = Enumerable.Range(0, options.Connections).Select(w => Task.Run(async () =>
         {
             var random = new Random(w * 7919 + Environment.TickCount);
@@ -102,6 +107,11 @@ public static class LoadGenerator
         Array.Sort(all);
         double Ms(long[] sorted, double quantile) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(quantile * sorted.Length))] * 1000d / frequency;
         var result = new LoadResult(name, all.Length / measured, Ms(all, 0.50), Ms(all, 0.99), Ms(all, 0.999), errors);
+        if (serverBefore is not null)
+        {
+            result = result with { Server = (await sampleServer!()).Since(await serverBefore) };
+        }
+
         if (probe is not null)
         {
             var alerts = probe.Latencies();
@@ -109,9 +119,27 @@ public static class LoadGenerator
         }
 
         Console.Error.WriteLine($"  {result.PerSecond:F0}/s, p50 {result.P50:F2} ms, p99 {result.P99:F2} ms, p99.9 {result.P999:F2} ms, errors {errors}" +
-            (probe is null ? "" : $", alerts {result.Alerts}: p50 {result.AlertP50:F1} ms, p99 {result.AlertP99:F1} ms"));
+            (probe is null ? "" : $", alerts {result.Alerts}: p50 {result.AlertP50:F1} ms, p99 {result.AlertP99:F1} ms") +
+            (result.Server is { } gc ? $", server GC: {gc.Collections} pauses, {gc.PauseMs:F0} ms in all ({gc.PauseMs / 10 / measured:F1} % of the time), {gc.AllocatedBytes / 1024d / Math.Max(1, all.Length):F1} KB allocated per page view" : ""));
         return result;
     }
+
+    private static async Task<ServerSample> SampleAtAsync(long timestamp, Func<Task<ServerSample>> sample)
+    {
+        var wait = (timestamp - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency;
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(wait));
+        }
+
+        return await sample();
+    }
+}
+
+/// <summary>The server's garbage collector since it started (GET /api/stats): pause time, collections, bytes allocated.</summary>
+public sealed record ServerSample(double PauseMs, int Collections, long AllocatedBytes)
+{
+    public ServerSample Since(ServerSample before) => new(PauseMs - before.PauseMs, Collections - before.Collections, AllocatedBytes - before.AllocatedBytes);
 }
 
 /// <summary>

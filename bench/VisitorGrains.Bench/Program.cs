@@ -44,7 +44,8 @@ foreach (var variant in options.Variants)
     await using var api = await ServerProcess.StartApiAsync(variant, data => Workload.WriteDatabase(Path.Combine(data, "ip")));
     await Workload.ImportAccountsAsync(api.Address, ServerProcess.AdminKey, options.Companies, Probes);
     var workload = new Workload(options.Visitors, options.Companies);
-    var max = await LoadGenerator.RunAsync($"VisitorGrains ({variant.Describe()}), max", api.Address, options, workload.Next);
+    var max = await LoadGenerator.RunAsync($"VisitorGrains ({variant.Describe()}), max", api.Address, options, workload.Next,
+        sampleServer: () => ServerSampleAsync(api.Address));
     results.Add(max);
     if (options.Paced)
     {
@@ -52,7 +53,8 @@ foreach (var variant in options.Variants)
         {
             var probe = await AlertProbe.ConnectAsync(api.Address, ServerProcess.AdminKey, firstProbe, TimeSpan.FromMilliseconds(100));
             results.Add(await LoadGenerator.RunAsync($"VisitorGrains ({variant.Name}), paced at {share:P0} of max", api.Address,
-                options with { WarmupSeconds = Math.Min(options.WarmupSeconds, 3) }, workload.Next, max.PerSecond * share, probe));
+                options with { WarmupSeconds = Math.Min(options.WarmupSeconds, 3) }, workload.Next, max.PerSecond * share, probe,
+                sampleServer: () => ServerSampleAsync(api.Address)));
             firstProbe += probe.Sent + 100;
             await probe.DisposeAsync();
         }
@@ -73,13 +75,13 @@ var baselineRate = results[0].PerSecond;
 Console.WriteLine();
 Console.WriteLine($"{options.Connections} connections, {options.Seconds} s per run after {options.WarmupSeconds} s warm-up, {options.Visitors} visitors (Zipf), {options.Companies} companies, {Environment.ProcessorCount} cores, load generator on the same machine");
 Console.WriteLine();
-Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     var alerts = r.Alerts > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.AlertP50:F1} | {r.AlertP99:F1} (n={r.Alerts})") : "– | –";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} |"));
+        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} |"));
 }
 
 foreach (var line in memory.Concat(scale))
@@ -89,11 +91,28 @@ foreach (var line in memory.Concat(scale))
 
 return 0;
 
-static async Task<JsonElement> StatsAsync(Uri address)
+// The share of the measured seconds the server's threads stood still for the collector, and how many pauses.
+static string Pauses(LoadResult r, BenchOptions options) => r.Server is { } gc
+    ? string.Create(CultureInfo.InvariantCulture, $"{gc.PauseMs / 10 / options.Seconds:F1} % ({gc.Collections}, {gc.PauseMs / Math.Max(1, gc.Collections):F0} ms each)")
+    : "–";
+
+static string Allocated(LoadResult r, BenchOptions options) => r.Server is { } gc
+    ? string.Create(CultureInfo.InvariantCulture, $"{gc.AllocatedBytes / 1024d / Math.Max(1, r.PerSecond * options.Seconds):F1}")
+    : "–";
+
+static async Task<ServerSample> ServerSampleAsync(Uri address)
+{
+    var stats = await StatsAsync(address, collect: false);
+    var collections = stats.GetProperty("gcCollections").EnumerateArray().Select(c => c.GetInt32()).ToArray();
+    // A gen1 or gen2 collection also counts as a gen0 one: gen0's count is every collection.
+    return new ServerSample(stats.GetProperty("gcPauseMs").GetDouble(), collections[0], stats.GetProperty("allocatedBytes").GetInt64());
+}
+
+static async Task<JsonElement> StatsAsync(Uri address, bool collect = true)
 {
     using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.AdminKey);
-    return await http.GetFromJsonAsync<JsonElement>("/api/stats?gc=true");
+    return await http.GetFromJsonAsync<JsonElement>(collect ? "/api/stats?gc=true" : "/api/stats");
 }
 
 static long Visitors(JsonElement stats) =>

@@ -40,6 +40,9 @@ public static class StatsApi
             managedHeapBytes = GC.GetTotalMemory(forceFullCollection: false),
             workingSetBytes = process.WorkingSet64,
             gcCollections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
+            // Since the process started: what the benchmark reads before and after a run.
+            gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+            allocatedBytes = GC.GetTotalAllocatedBytes(),
             activations,
         });
     }
