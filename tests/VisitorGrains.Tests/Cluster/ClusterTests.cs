@@ -19,19 +19,6 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private const string AdminKey = "cluster-admin-key";
     private const int Companies = 24;
 
-    private const string Rules = """
-        {
-          "pages": [
-            {"match": "/pricing*", "category": "pricing", "points": 25, "highIntent": true},
-            {"match": "/contact*", "category": "contact", "points": 25, "highIntent": true},
-            {"match": "/customers/*", "category": "case-study", "points": 15, "highIntent": true}
-          ],
-          "thresholds": {"warm": 30, "hot": 60, "mql": 40},
-          "alerts": {"hotCompany": true, "highIntentPage": false, "icpCompany": false, "lostDealReturns": false,
-                     "customerNewProduct": false, "cooldownHours": 24}
-        }
-        """;
-
     /// <summary>Company i's visitors come from its own /28 in the documentation ranges.</summary>
     private static string CompanyIp(int company, int host) => company < 16
         ? $"198.51.100.{company * 16 + 1 + host}"
@@ -52,7 +39,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
     private static async Task PrepareAsync(HttpClient admin)
     {
-        var rules = await admin.PutAsync("/api/sites/demo/rules", new StringContent(Rules, Encoding.UTF8, "application/json"));
+        var rules = await admin.PutAsync("/api/sites/demo/rules", new StringContent(TestRules.HotCompanyOnly, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, rules.StatusCode);
         var accounts = await admin.PostAsync("/api/sites/demo/accounts", new StringContent(AccountsCsv(), Encoding.UTF8, "text/csv"));
         Assert.Equal(HttpStatusCode.OK, accounts.StatusCode);

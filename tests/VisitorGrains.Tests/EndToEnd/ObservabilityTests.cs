@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using VisitorGrains.Api.Hosting;
 using VisitorGrains.Tests.Support;
@@ -18,19 +19,6 @@ public sealed class ObservabilityTests
     private const string FloodIp = "203.0.113.9";
     private const string Password = "correct horse battery";
 
-    private const string HotCompanyOnly = """
-        {
-          "pages": [
-            {"match": "/pricing*", "category": "pricing", "points": 25, "highIntent": true},
-            {"match": "/contact*", "category": "contact", "points": 25, "highIntent": true},
-            {"match": "/customers/*", "category": "case-study", "points": 15, "highIntent": true}
-          ],
-          "thresholds": {"warm": 30, "hot": 60, "mql": 40},
-          "alerts": {"hotCompany": true, "highIntentPage": false, "icpCompany": false, "lostDealReturns": false,
-                     "customerNewProduct": false, "cooldownHours": 24}
-        }
-        """;
-
     [Fact]
     public async Task Metrics_CountWhatCollectAnswered_TheAlertRaisedAndDelivered_ResidentGrains_AndOrleans()
     {
@@ -41,7 +29,7 @@ public sealed class ObservabilityTests
             ["RateLimits:PerIpBurst"] = "5",
         });
         Assert.Equal(HttpStatusCode.OK, (await host.Admin.PutAsync("/api/sites/demo/rules",
-            new StringContent(HotCompanyOnly, Encoding.UTF8, "application/json"))).StatusCode);
+            new StringContent(TestRules.HotCompanyOnly, Encoding.UTF8, "application/json"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Admin.PostAsync("/api/sites/demo/accounts", new StringContent(
             "name,domain,status,owner,products,industry,employees,revenue,country,ip_ranges\n" +
             "Volvo Cars,volvocars.com,target,erik,,automotive,40000,,SE,198.51.100.0/24\n", Encoding.UTF8, "text/csv"))).StatusCode);
@@ -49,6 +37,7 @@ public sealed class ObservabilityTests
         var inbox = new AlertInbox(hub);
         await hub.InvokeAsync("Subscribe", "demo", 0L);
         var before = await Scrape.TakeAsync(host.Admin);
+        var statsBefore = await host.Admin.GetFromJsonAsync<JsonElement>("/api/stats");
 
         // Five page views in three batches make Volvo Cars hot (25 + 15 + 25 + 25 + 25 ≥ 60): one alert.
         var accepted = new[]
@@ -91,6 +80,11 @@ public sealed class ObservabilityTests
         Assert.True(after.Value("visitorgrains_companies_active") >= 1, after.Text);
         Assert.True(after.Value("orleans_catalog_activation_created_total", ("grain_type", "visitor")) >= 2, "Orleans' own meter is missing");
         Assert.True(after.Has("dotnet_gc_collections_total"), "the runtime's meter is missing");
+
+        // The node's collector since it started, as the benchmark reads it around each run.
+        var statsAfter = await host.Admin.GetFromJsonAsync<JsonElement>("/api/stats");
+        Assert.True(statsAfter.GetProperty("allocatedBytes").GetInt64() > statsBefore.GetProperty("allocatedBytes").GetInt64());
+        Assert.True(statsAfter.GetProperty("gcPauseMs").GetDouble() >= statsBefore.GetProperty("gcPauseMs").GetDouble());
     }
 
     [Fact]
