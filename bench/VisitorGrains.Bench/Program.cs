@@ -75,13 +75,13 @@ var baselineRate = results[0].PerSecond;
 Console.WriteLine();
 Console.WriteLine($"{options.Connections} connections, {options.Seconds} s per run after {options.WarmupSeconds} s warm-up, {options.Visitors} visitors (Zipf), {options.Companies} companies, {Environment.ProcessorCount} cores, load generator on the same machine");
 Console.WriteLine();
-Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     var alerts = r.Alerts > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.AlertP50:F1} | {r.AlertP99:F1} (n={r.Alerts})") : "– | –";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} |"));
+        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} |"));
 }
 
 foreach (var line in memory.Concat(scale))
@@ -100,12 +100,19 @@ static string Allocated(LoadResult r, BenchOptions options) => r.Server is { } g
     ? string.Create(CultureInfo.InvariantCulture, $"{gc.AllocatedBytes / 1024d / Math.Max(1, r.PerSecond * options.Seconds):F1}")
     : "–";
 
+// How often the store's writer stopped to let the WAL start again, and for how long in all.
+static string CatchUps(LoadResult r) => r.Server is { } server
+    ? string.Create(CultureInfo.InvariantCulture, $"{server.CatchUps} ({server.CatchUpMs:F0} ms)")
+    : "–";
+
 static async Task<ServerSample> ServerSampleAsync(Uri address)
 {
     var stats = await StatsAsync(address, collect: false);
     var collections = stats.GetProperty("gcCollections").EnumerateArray().Select(c => c.GetInt32()).ToArray();
     // A gen1 or gen2 collection also counts as a gen0 one: gen0's count is every collection.
-    return new ServerSample(stats.GetProperty("gcPauseMs").GetDouble(), collections[0], stats.GetProperty("allocatedBytes").GetInt64());
+    var journal = stats.GetProperty("journal");
+    return new ServerSample(stats.GetProperty("gcPauseMs").GetDouble(), collections[0], stats.GetProperty("allocatedBytes").GetInt64(),
+        journal.GetProperty("walCatchUps").GetInt64(), journal.GetProperty("walCatchUpMs").GetDouble());
 }
 
 static async Task<JsonElement> StatsAsync(Uri address, bool collect = true)

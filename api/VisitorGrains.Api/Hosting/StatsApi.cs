@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VisitorGrains.Api.Access;
+using VisitorGrains.Grains.Storage;
 
 namespace VisitorGrains.Api.Hosting;
 
@@ -35,6 +36,8 @@ public static class StatsApi
             .GroupBy(s => s.GrainType.Split(',')[0].Split('.')[^1])
             .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount));
         using var process = Process.GetCurrentProcess();
+        // The embedded store's writer: WAL catch-ups hold every page view's commit while they run.
+        var journal = http.RequestServices.GetService<SqliteJournalStore>()?.Statistics;
         return TypedResults.Ok(new
         {
             managedHeapBytes = GC.GetTotalMemory(forceFullCollection: false),
@@ -44,6 +47,17 @@ public static class StatsApi
             gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
             allocatedBytes = GC.GetTotalAllocatedBytes(),
             activations,
+            journal = journal is { } j
+                ? new
+                {
+                    commits = j.Commits,
+                    writes = j.Writes,
+                    walCatchUps = j.WalCatchUps,
+                    walCatchUpMs = j.WalCatchUpMs,
+                    walCatchUpMaxMs = j.WalCatchUpMaxMs,
+                    databaseFlushes = j.DatabaseFlushes,
+                }
+                : null,
         });
     }
 }

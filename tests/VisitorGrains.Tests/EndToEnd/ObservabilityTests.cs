@@ -85,6 +85,10 @@ public sealed class ObservabilityTests
         var statsAfter = await host.Admin.GetFromJsonAsync<JsonElement>("/api/stats");
         Assert.True(statsAfter.GetProperty("allocatedBytes").GetInt64() > statsBefore.GetProperty("allocatedBytes").GetInt64());
         Assert.True(statsAfter.GetProperty("gcPauseMs").GetDouble() >= statsBefore.GetProperty("gcPauseMs").GetDouble());
+        // The embedded store's writer: the page views' journal entries went through its group commits.
+        var journal = statsAfter.GetProperty("journal");
+        Assert.True(journal.GetProperty("writes").GetInt64() > statsBefore.GetProperty("journal").GetProperty("writes").GetInt64());
+        Assert.True(journal.GetProperty("commits").GetInt64() > 0);
     }
 
     [Fact]

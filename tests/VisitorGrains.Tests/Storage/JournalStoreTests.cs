@@ -65,6 +65,13 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
         var secondHalf = sizes.Where(s => s.At > clock.Elapsed / 2).Max(s => s.Bytes);
         Assert.True(written > 2L * 2 * Frames * 4096, $"the writers should have written far more than the bound: {written} B");
         Assert.True(secondHalf < written, $"the WAL reached {secondHalf} B in the run's second half, of {written} B written");
+
+        // The writer caught up; the background checkpoint flushed the database file as it went, so each catch-up
+        // flushed only the pages it copied itself (SQLite flushes the file only once the whole log is copied).
+        var statistics = store.Statistics;
+        Assert.True(statistics.WalCatchUps > 0, $"the writer never caught the log up: {statistics}");
+        Assert.True(statistics.DatabaseFlushes > 0, $"the background checkpoint never flushed the database file: {statistics}");
+        Assert.True(statistics.Writes > 0 && statistics.Commits > 0 && statistics.Commits <= statistics.Writes, statistics.ToString());
     }
 
     [Fact]
