@@ -20,6 +20,9 @@ namespace VisitorGrains.Api.Hosting;
 /// <summary>All of the API's registrations and its request pipeline, in one place.</summary>
 public static class Extensions
 {
+    /// <summary>The marker UseAuthentication() leaves on an application builder (Microsoft.AspNetCore.Builder.AuthAppBuilderExtensions).</summary>
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+
     public static IServiceCollection AddApiServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddVisitorGrainsServices(configuration);
@@ -74,6 +77,10 @@ public static class Extensions
         // (a twentieth of what a page view allocated) and the CSRF check, which would refuse the events of a
         // signed-in colleague browsing the site where /collect is served from its own domain.
         app.UseWhen(http => !CollectThrottle.IsCollect(http.Request), signedIn => signedIn.UseAuthentication().UseCsrfCheck());
+        // WebApplication puts UseAuthentication() in front of the whole pipeline unless the app called it; the
+        // call above marks only its branch, so without this every request (a page view too) authenticated
+        // once more up front (SignInTests.TrackerEvents_FromABrowserThatIsSignedIn_AreCountedNotRefused).
+        ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
         app.UseAuthorization();
 
         app.MapHealth();

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Claims;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using VisitorGrains.Tests.Support;
 
 namespace VisitorGrains.Tests.EndToEnd;
@@ -92,17 +95,38 @@ public sealed class SignInTests
     public async Task TrackerEvents_FromABrowserThatIsSignedIn_AreCountedNotRefused()
     {
         using var data = new TempDirectory();
-        await using var host = await ApiHost.StartAsync(data.Path);
+        var authenticated = new CountingClaimsTransformation();
+        await using var host = await ApiHost.StartAsync(data.Path, services: services => services.AddSingleton<IClaimsTransformation>(authenticated));
         await CreateUserAsync(host, "sam", "sales", "demo");
         using var browser = Browser(host, new CookieContainer());
         (await browser.PostAsJsonAsync("/login", new { user = "sam", password = Password })).EnsureSuccessStatusCode();
 
+        var before = authenticated.Count;
         var collected = await browser.PostAsync("/collect",
             new StringContent(Payloads.PageViews("demo", "v_colleague_01", "/pricing"), System.Text.Encoding.UTF8, "text/plain"));
+        var afterCollect = authenticated.Count;
+        await browser.GetFromJsonAsync<JsonElement>("/api/me");
 
         Assert.Equal(HttpStatusCode.Accepted, collected.StatusCode);
         var visitor = await host.Admin.GetFromJsonAsync<JsonElement>("/api/sites/demo/visitors/v_colleague_01");
         Assert.Equal(1, visitor.GetProperty("pageViews").GetInt32());
+        // The page view never read the session cookie (nothing was authenticated for it); the API call did.
+        Assert.Equal(before, afterCollect);
+        Assert.True(authenticated.Count > afterCollect);
+    }
+
+    /// <summary>Sees every successful authentication: ASP.NET Core passes each one's user through it.</summary>
+    private sealed class CountingClaimsTransformation : IClaimsTransformation
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
+        {
+            Interlocked.Increment(ref _count);
+            return Task.FromResult(principal);
+        }
     }
 
     [Fact]
