@@ -82,13 +82,19 @@ public sealed class CollectRateLimits : IDisposable
         return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
     }
 
-    private static PartitionedRateLimiter<string> Buckets(int perSecond, int burst) =>
-        PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+    private static PartitionedRateLimiter<string> Buckets(int perSecond, int burst)
+    {
+        // One factory for every key, made once: the partitioner asks for a partition on every request, and
+        // GetTokenBucketLimiter would allocate a new factory (and a lambda written here, its options') each time.
+        var options = new TokenBucketRateLimiterOptions
         {
             TokenLimit = Math.Max(1, burst),
             TokensPerPeriod = Math.Max(1, perSecond),
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
             AutoReplenishment = true,
-        }));
+        };
+        Func<string, RateLimiter> bucket = _ => new TokenBucketRateLimiter(options);
+        return PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.Get(key, bucket));
+    }
 }

@@ -23,6 +23,9 @@ public static class Extensions
     /// <summary>The marker UseAuthentication() leaves on an application builder (Microsoft.AspNetCore.Builder.AuthAppBuilderExtensions).</summary>
     private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
+    /// <summary>The marker UseAuthorization() leaves (Microsoft.AspNetCore.Builder.AuthorizationAppBuilderExtensions).</summary>
+    private const string AuthorizationMiddlewareSetKey = "__AuthorizationMiddlewareSet";
+
     public static IServiceCollection AddApiServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddVisitorGrainsServices(configuration);
@@ -76,12 +79,15 @@ public static class Extensions
         // Tracker events are anonymous and never read a user: a page view skips reading the session cookie
         // (a twentieth of what a page view allocated) and the CSRF check, which would refuse the events of a
         // signed-in colleague browsing the site where /collect is served from its own domain.
-        app.UseWhen(http => !CollectThrottle.IsCollect(http.Request), signedIn => signedIn.UseAuthentication().UseCsrfCheck());
-        // WebApplication puts UseAuthentication() in front of the whole pipeline unless the app called it; the
-        // call above marks only its branch, so without this every request (a page view too) authenticated
-        // once more up front (SignInTests.TrackerEvents_FromABrowserThatIsSignedIn_AreCountedNotRefused).
-        ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
-        app.UseAuthorization();
+        app.UseWhen(http => !CollectThrottle.IsCollect(http.Request),
+            signedIn => signedIn.UseAuthentication().UseCsrfCheck().UseAuthorization());
+        // WebApplication puts UseAuthentication() and UseAuthorization() in front of the whole pipeline unless
+        // the app called them; the calls above mark only their branch, so without this every request (a page
+        // view too) went through both once more up front
+        // (SignInTests.TrackerEvents_FromABrowserThatIsSignedIn_AreCountedNotRefused).
+        var properties = ((IApplicationBuilder)app).Properties;
+        properties[AuthenticationMiddlewareSetKey] = true;
+        properties[AuthorizationMiddlewareSetKey] = true;
 
         app.MapHealth();
         app.MapOpenApi().AllowAnonymous();
