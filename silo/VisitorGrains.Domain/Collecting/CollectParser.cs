@@ -285,7 +285,11 @@ public static class CollectParser
             return null;
         }
 
-        var cleaned = new string(title.Where(c => !char.IsControl(c)).ToArray()).Trim();
+        // Almost every title has no control character: it is then only trimmed, without copying it.
+        var span = title.AsSpan();
+        var cleaned = span.IndexOfAnyInRange('\u0000', '\u001f') < 0 && span.IndexOfAnyInRange('\u007f', '\u009f') < 0
+            ? title.Trim()
+            : string.Concat(title.Where(c => !char.IsControl(c))).Trim();
         return cleaned.Length > MaxTitleLength ? cleaned[..MaxTitleLength] : cleaned;
     }
 

@@ -159,9 +159,29 @@ public sealed class VisitorState
     /// Decides what a batch means for this visitor: drops events seen before, scores the rest with
     /// the site's rules, and works out stage changes. Returns null when nothing is new.
     /// </summary>
+    /// <summary>The events not seen before, oldest first (a stable order: events of the same moment keep theirs).</summary>
+    private List<TrackedEvent> FreshInTimeOrder(IReadOnlyList<TrackedEvent> events)
+    {
+        // A batch almost always comes in time order already: then it is only filtered, without sorting.
+        var fresh = new List<TrackedEvent>(events.Count);
+        var ordered = true;
+        foreach (var e in events)
+        {
+            if (HasSeen(EventIdHash(e.Id)))
+            {
+                continue;
+            }
+
+            ordered &= fresh.Count == 0 || fresh[^1].At <= e.At;
+            fresh.Add(e);
+        }
+
+        return ordered ? fresh : fresh.OrderBy(e => e.At).ToList();
+    }
+
     public VisitorEntry? Decide(CollectBatch batch, Identification identification, CompiledRules rules, long now)
     {
-        var fresh = batch.Events.Where(e => !HasSeen(EventIdHash(e.Id))).OrderBy(e => e.At).ToList();
+        var fresh = FreshInTimeOrder(batch.Events);
         if (fresh.Count == 0)
         {
             return null;

@@ -29,6 +29,22 @@ public sealed class CollectParserTests
         Assert.Equal("anna.berg@volvocars.com", events[3].Email);
     }
 
+    [Theory]
+    [InlineData("  Pricing  ", "Pricing")]
+    [InlineData("Pricing\u0007 \u0085plans\u001b", "Pricing plans")]
+    [InlineData("\u0000\u009f Docs \r\n", "Docs")]
+    [InlineData("Ünïcödé — fine", "Ünïcödé — fine")]
+    public void PageTitles_AreTrimmed_AndLoseTheirControlCharacters(string sent, string kept)
+    {
+        var json = "{\"site\":\"demo\",\"visitor\":\"v_12345678\",\"events\":[{\"id\":\"t1\",\"type\":\"pageview\",\"url\":\"https://x.com/\",\"title\":"
+            + System.Text.Json.JsonSerializer.Serialize(sent) + "}]}";
+
+        var result = Parse(json);
+
+        Assert.True(result.IsValid);
+        Assert.Equal(kept, result.Batch!.Events.Single().Title);
+    }
+
     [Fact]
     public void EveryProblem_IsReportedWithItsPath()
     {
