@@ -26,8 +26,9 @@ public sealed class StorageOptions
     /// <summary>
     /// SQLite WAL frames (about 4 KB each) past which the writer, between two group commits, copies what the
     /// background checkpoint has not, so that the log starts again from its beginning (0: never). Each catch-up
-    /// holds the writer for tens of milliseconds: 512 MB makes them rare (one every ~7 s under load, against
-    /// one every ~2 s at 128 MB), so fewer page views wait behind one; a small disk can take a lower bound.
+    /// holds the writer for a few milliseconds (up to ~25 under load): 512 MB makes them rare (one every ~7 s
+    /// under load, against one every ~2 s at 128 MB), so fewer page views wait behind one; a small disk can take
+    /// a lower bound.
     /// </summary>
     public int WalRestartFrames { get; set; } = 131072;
 
