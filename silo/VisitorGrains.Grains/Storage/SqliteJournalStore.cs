@@ -105,36 +105,39 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         _checkpointer = Task.Run(() => CheckpointLoopAsync(checkpointConnection));
     }
 
+    /// <summary>
+    /// The checkpoint and the entries after it, read by one statement, so from one consistent state of the file
+    /// (an explicit transaction would do the same, but a <see cref="SqliteTransaction"/> sets and clears a SQLite
+    /// rollback hook: two finalizable handles per grain activation).
+    /// </summary>
     public async Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var tx = connection.BeginTransaction(deferred: true);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT 0, seq, state FROM vg_snapshot WHERE stream = $stream
+            UNION ALL
+            SELECT 1, seq, entry FROM vg_entry
+            WHERE stream = $stream AND seq > coalesce((SELECT seq FROM vg_snapshot WHERE stream = $stream), 0)
+            ORDER BY 2
+            """;
+        // By seq alone: the checkpoint's is below every entry's, and both halves come in that order from their
+        // indexes, so SQLite merges them without sorting.
+        command.Parameters.AddWithValue("$stream", stream);
         long snapshotSeq = 0;
         byte[]? snapshot = null;
-        await using (var command = connection.CreateCommand())
-        {
-            command.Transaction = tx;
-            command.CommandText = "SELECT seq, state FROM vg_snapshot WHERE stream = $stream";
-            command.Parameters.AddWithValue("$stream", stream);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                snapshotSeq = reader.GetInt64(0);
-                snapshot = (byte[])reader.GetValue(1);
-            }
-        }
-
         var entries = new List<(long, byte[])>();
-        await using (var command = connection.CreateCommand())
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            command.Transaction = tx;
-            command.CommandText = "SELECT seq, entry FROM vg_entry WHERE stream = $stream AND seq > $after ORDER BY seq";
-            command.Parameters.AddWithValue("$stream", stream);
-            command.Parameters.AddWithValue("$after", snapshotSeq);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            if (reader.GetInt64(0) == 0)
             {
-                entries.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+                snapshotSeq = reader.GetInt64(1);
+                snapshot = (byte[])reader.GetValue(2);
+            }
+            else
+            {
+                entries.Add((reader.GetInt64(1), (byte[])reader.GetValue(2)));
             }
         }
 
