@@ -89,7 +89,7 @@ public sealed class CompanyIdentifier
             return ResolveThenDecideAsync(address, key, facts, email, accounts, cancellationToken);
         }
 
-        var identity = Network(address, facts, verdict);
+        var identity = Network(address, facts, verdict).Share();
         _cache.AddOrUpdate(key, identity);
         return ValueTask.FromResult(Decide(address, identity, email, accounts));
     }
@@ -128,7 +128,7 @@ public sealed class CompanyIdentifier
         }
 
         var withName = name is null ? facts : facts with { ReverseName = name.TrimEnd('.').ToLowerInvariant() };
-        var identity = Network(address, withName, _classifier.Classify(withName));
+        var identity = Network(address, withName, _classifier.Classify(withName)).Share();
         _cache.AddOrUpdate(key, identity);
         return Decide(address, identity, email, accounts);
     }
@@ -296,6 +296,10 @@ public sealed class CompanyIdentifier
 
     private sealed record NetworkIdentity(Candidate? Candidate, string? Reason, string Because, Geo? Location, string? Network)
     {
+        /// <summary>The same identity made of the shared instances many cached addresses (and the visitors there) hold alike.</summary>
+        public NetworkIdentity Share() =>
+            new(Shared.Value(Candidate), Shared.Text(Reason), Shared.Text(Because), Shared.Value(Location), Shared.Text(Network));
+
         public static NetworkIdentity NoAddress { get; } = new(null, UnidentifiedReason.Unknown, "no client address", null, null);
     }
 }

@@ -216,7 +216,7 @@ public sealed class VisitorState
                         products.Add(product);
                     }
 
-                    var signal = "page:" + page.Category;
+                    var signal = Shared.Concat("page:", page.Category);
                     var pagePoints = page.Points;
                     if (pagePoints > 0 && rules.CapFor(page.Category) is { } cap)
                     {
@@ -240,7 +240,7 @@ public sealed class VisitorState
 
                     break;
                 case EventKind.Custom when rules.EventPoints(e.Name!) is { } eventPoints and not 0:
-                    points.Add(new ScorePoint("event:" + e.Name, eventPoints, e.At));
+                    points.Add(new ScorePoint(Shared.Concat("event:", e.Name!), eventPoints, e.At));
                     break;
                 case EventKind.Identify:
                     email = e.Email;
@@ -326,7 +326,7 @@ public sealed class VisitorState
             if (e.Kind == EventKind.PageView)
             {
                 PageViews++;
-                Source ??= SourceOf(e);
+                Source ??= Shared.Text(SourceOf(e));
             }
 
             if (e.Kind != EventKind.Engagement)
@@ -338,7 +338,10 @@ public sealed class VisitorState
                     at--;
                 }
 
-                Journey.Insert(at, new JourneyStep { At = e.At, Kind = e.Kind, Path = e.Path, Title = e.Title, Name = e.Name, Session = entry.Sessions[i] });
+                Journey.Insert(at, new JourneyStep
+                {
+                    At = e.At, Kind = e.Kind, Path = Shared.Text(e.Path), Title = Shared.Text(e.Title), Name = Shared.Text(e.Name), Session = entry.Sessions[i],
+                });
             }
         }
 
@@ -357,14 +360,15 @@ public sealed class VisitorState
         Points.AddRange(entry.Points);
         Trim(Points, MaxPoints);
         Cursor = entry.CursorAfter;
-        Company = IdentificationSource.Stronger(entry.Identification.Company, Company);
-        Location = entry.Identification.Location ?? Location;
-        Network = entry.Identification.Network ?? Network;
+        Company = Shared.Value(IdentificationSource.Stronger(entry.Identification.Company, Company));
+        Location = Shared.Value(entry.Identification.Location) ?? Location;
+        Network = Shared.Text(entry.Identification.Network) ?? Network;
         if (entry.Identification.Because is { } because && (Company is null || entry.Identification.Company == Company))
         {
-            IdentifiedBecause = because;
+            IdentifiedBecause = Shared.Text(because);
         }
-        Unidentified = Company is null ? entry.Identification.Unidentified : null;
+
+        Unidentified = Company is null ? Shared.Text(entry.Identification.Unidentified) : null;
         Email = entry.Email ?? Email;
         if (entry.Email is { } email && !Emails.Contains(email))
         {
@@ -373,7 +377,7 @@ public sealed class VisitorState
 
         if (Company is { } company && entry.Events.Count > 0 && !Companies.Contains(company.Id))
         {
-            Companies.Add(company.Id);
+            Companies.Add(Shared.Text(company.Id));
         }
 
         foreach (var change in entry.StageChanges)
@@ -383,6 +387,43 @@ public sealed class VisitorState
         }
 
         Seq = seq;
+    }
+
+    /// <summary>
+    /// Points a state read from storage at the shared instances of what many states hold alike, as
+    /// <see cref="Apply"/> does for what it adds: a resident visitor keeps only what is its own.
+    /// </summary>
+    public VisitorState Share()
+    {
+        Site = Shared.Text(Site);
+        for (var i = 0; i < Journey.Count; i++)
+        {
+            var step = Journey[i];
+            Journey[i] = step with { Path = Shared.Text(step.Path), Title = Shared.Text(step.Title), Name = Shared.Text(step.Name) };
+        }
+
+        for (var i = 0; i < Points.Count; i++)
+        {
+            Points[i] = Points[i] with { Signal = Shared.Text(Points[i].Signal) };
+        }
+
+        if (Signals.Count > 0)
+        {
+            Signals = new Dictionary<string, DecayingTotal>(Signals.Select(s => KeyValuePair.Create(Shared.Text(s.Key), s.Value)), StringComparer.Ordinal);
+        }
+
+        for (var i = 0; i < Companies.Count; i++)
+        {
+            Companies[i] = Shared.Text(Companies[i]);
+        }
+
+        Company = Shared.Value(Company);
+        Location = Shared.Value(Location);
+        Network = Shared.Text(Network);
+        IdentifiedBecause = Shared.Text(IdentifiedBecause);
+        Unidentified = Shared.Text(Unidentified);
+        Source = Shared.Text(Source);
+        return this;
     }
 
     /// <summary>

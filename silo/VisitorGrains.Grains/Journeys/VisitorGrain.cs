@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
+using VisitorGrains.Domain;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Companies;
 using VisitorGrains.Domain.Feed;
@@ -36,7 +37,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         // A visitor's entries are the site's event history (backtests read it); retention trims it.
         _journal = new(store, serializer, StreamNames.Visitor(this.GetPrimaryKeyString()), options.Value.CheckpointEvery, keepHistory: true);
         var (state, entries) = await _journal.LoadAsync(cancellationToken);
-        _state = state ?? new VisitorState { Site = site, Visitor = visitor };
+        _state = state?.Share() ?? new VisitorState { Site = Shared.Text(site), Visitor = visitor };
         foreach (var (seq, entry) in entries)
         {
             ApplyAndQueue(entry, seq);
@@ -298,33 +299,41 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
 
     private async Task SendOutboxAsync()
     {
-        while (_state.Outbox.Count > 0)
+        try
         {
-            var contribution = _state.Outbox[0];
-            try
+            while (_state.Outbox.Count > 0)
             {
-                await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
-                    .RecordAsync(contribution);
-            }
-            catch (Exception ex)
-            {
-                log.LogWarning(ex, "Could not tell company {Company} about {Visitor}; retrying in {Delay}",
-                    contribution.Company.Id, _state.Visitor, RetryAfter);
-                _retry?.Dispose();
-                _retry = this.RegisterGrainTimer(() =>
+                var contribution = _state.Outbox[0];
+                try
                 {
-                    StartSending();
-                    return Task.CompletedTask;
-                }, new GrainTimerCreationOptions { DueTime = RetryAfter, Period = Timeout.InfiniteTimeSpan });
-                return;
+                    await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
+                        .RecordAsync(contribution);
+                }
+                catch (Exception ex)
+                {
+                    log.LogWarning(ex, "Could not tell company {Company} about {Visitor}; retrying in {Delay}",
+                        contribution.Company.Id, _state.Visitor, RetryAfter);
+                    _retry?.Dispose();
+                    _retry = this.RegisterGrainTimer(() =>
+                    {
+                        StartSending();
+                        return Task.CompletedTask;
+                    }, new GrainTimerCreationOptions { DueTime = RetryAfter, Period = Timeout.InfiniteTimeSpan });
+                    return;
+                }
+
+                _state.Outbox.RemoveAt(0);
             }
 
-            _state.Outbox.RemoveAt(0);
+            if (_journal.CheckpointDue)
+            {
+                await _journal.CheckpointAsync(_state);
+            }
         }
-
-        if (_journal.CheckpointDue)
+        finally
         {
-            await _journal.CheckpointAsync(_state);
+            // Whoever waits for this send holds the task already: a finished one is not kept with the visitor.
+            _sending = Task.CompletedTask;
         }
     }
 
