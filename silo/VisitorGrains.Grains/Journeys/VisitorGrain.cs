@@ -306,7 +306,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
                 var contribution = _state.Outbox[0];
                 try
                 {
-                    await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
+                    await GrainFactory.Get<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
                         .RecordAsync(contribution);
                 }
                 catch (Exception ex)

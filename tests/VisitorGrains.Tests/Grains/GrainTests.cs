@@ -32,6 +32,20 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         };
     }
 
+    [Fact]
+    public async Task AReferenceFromCachedNames_IsTheReferenceOrleansMakes()
+    {
+        var key = GrainKeys.Visitor(Site, "v_lookup_1");
+        var fast = fixture.Grains.Get<IVisitorGrain>(key);
+        var usual = fixture.Grains.GetGrain<IVisitorGrain>(key);
+        Assert.Equal(usual.GetGrainId(), fast.GetGrainId());
+        Assert.Equal(((GrainReference)usual).InterfaceType, ((GrainReference)fast).InterfaceType);
+        Assert.Equal(fixture.Grains.GetGrain<ICompanyGrain>("demo/x.example").GetGrainId(), fixture.Grains.Get<ICompanyGrain>("demo/x.example").GetGrainId());
+
+        await fast.RecordAsync(Pages("v_lookup_1", "/pricing"), Identification.None(UnidentifiedReason.Unknown));
+        Assert.Equal(1, (await usual.GetAsync())!.PageViews);
+    }
+
     private Func<Task<CompanyView?>> CompanyView(string companyId) =>
         () => fixture.Grains.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, companyId)).GetAsync();
 
