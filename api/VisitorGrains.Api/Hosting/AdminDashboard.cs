@@ -25,7 +25,15 @@ public static class AdminDashboard
     /// logs have their own place.
     /// </summary>
     public static ISiloBuilder AddAdminDashboard(this ISiloBuilder silo) =>
-        silo.AddDashboard(options => options.HideTrace = true);
+        silo.AddDashboard(options =>
+        {
+            options.HideTrace = true;
+            // Each sample counts every activation (Orleans' activation gauges walk them all): at 100,000 resident
+            // visitors a sample a second took 2% of the CPU. Charts move every 5 seconds instead.
+            options.CounterUpdateIntervalMs = CounterUpdateIntervalMs;
+        });
+
+    public const int CounterUpdateIntervalMs = 5000;
 
     /// <summary>An API node that is a client of the cluster serves the dashboard from the silos' figures.</summary>
     public static IClientBuilder AddAdminDashboard(this IClientBuilder client) =>
