@@ -120,7 +120,7 @@ public static class LoadGenerator
 
         Console.Error.WriteLine($"  {result.PerSecond:F0}/s, p50 {result.P50:F2} ms, p99 {result.P99:F2} ms, p99.9 {result.P999:F2} ms, errors {errors}" +
             (probe is null ? "" : $", alerts {result.Alerts}: p50 {result.AlertP50:F1} ms, p99 {result.AlertP99:F1} ms") +
-            (result.Server is { } gc ? $", server GC: {gc.Collections} pauses, {gc.PauseMs:F0} ms in all ({gc.PauseMs / 10 / measured:F1} % of the time), {gc.AllocatedBytes / 1024d / Math.Max(1, all.Length):F1} KB allocated per page view, {gc.CatchUps} WAL catch-ups ({gc.CatchUpMs:F0} ms in all)" : ""));
+            (result.Server is { } gc ? $", server GC: {gc.Collections} pauses, {gc.PauseMs:F0} ms in all ({gc.PauseMs / 10 / measured:F1} % of the time), {gc.AllocatedBytes / 1024d / Math.Max(1, all.Length):F1} KB allocated per page view, {gc.CatchUps} WAL catch-ups ({gc.CatchUpMs:F0} ms in all), {gc.CpuMs * 1000 / Math.Max(1, all.Length):F0} µs of server CPU per page view" : ""));
         return result;
     }
 
@@ -138,12 +138,13 @@ public static class LoadGenerator
 
 /// <summary>
 /// The server since it started (GET /api/stats): its garbage collector's pause time, collections and bytes
-/// allocated; its store writer's WAL catch-ups and the time they held the writer.
+/// allocated; its store writer's WAL catch-ups and the time they held the writer; the CPU time its process used
+/// (all threads: the cost of a page view, which a busier machine's noise moves far less than throughput).
 /// </summary>
-public sealed record ServerSample(double PauseMs, int Collections, long AllocatedBytes, long CatchUps, double CatchUpMs)
+public sealed record ServerSample(double PauseMs, int Collections, long AllocatedBytes, long CatchUps, double CatchUpMs, double CpuMs)
 {
     public ServerSample Since(ServerSample before) => new(PauseMs - before.PauseMs, Collections - before.Collections,
-        AllocatedBytes - before.AllocatedBytes, CatchUps - before.CatchUps, CatchUpMs - before.CatchUpMs);
+        AllocatedBytes - before.AllocatedBytes, CatchUps - before.CatchUps, CatchUpMs - before.CatchUpMs, CpuMs - before.CpuMs);
 }
 
 /// <summary>

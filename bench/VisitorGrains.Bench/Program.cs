@@ -45,7 +45,7 @@ foreach (var variant in options.Variants)
     await Workload.ImportAccountsAsync(api.Address, ServerProcess.AdminKey, options.Companies, Probes);
     var workload = new Workload(options.Visitors, options.Companies);
     var max = await LoadGenerator.RunAsync($"VisitorGrains ({variant.Describe()}), max", api.Address, options, workload.Next,
-        sampleServer: () => ServerSampleAsync(api.Address));
+        sampleServer: () => ServerSampleAsync(api));
     results.Add(max);
     if (options.Paced)
     {
@@ -54,7 +54,7 @@ foreach (var variant in options.Variants)
             var probe = await AlertProbe.ConnectAsync(api.Address, ServerProcess.AdminKey, firstProbe, TimeSpan.FromMilliseconds(100));
             results.Add(await LoadGenerator.RunAsync($"VisitorGrains ({variant.Name}), paced at {share:P0} of max", api.Address,
                 options with { WarmupSeconds = Math.Min(options.WarmupSeconds, 3) }, workload.Next, max.PerSecond * share, probe,
-                sampleServer: () => ServerSampleAsync(api.Address)));
+                sampleServer: () => ServerSampleAsync(api)));
             firstProbe += probe.Sent + 100;
             await probe.DisposeAsync();
         }
@@ -75,13 +75,13 @@ var baselineRate = results[0].PerSecond;
 Console.WriteLine();
 Console.WriteLine($"{options.Connections} connections, {options.Seconds} s per run after {options.WarmupSeconds} s warm-up, {options.Visitors} visitors (Zipf), {options.Companies} companies, {Environment.ProcessorCount} cores, load generator on the same machine");
 Console.WriteLine();
-Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups | server CPU µs per page view |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     var alerts = r.Alerts > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.AlertP50:F1} | {r.AlertP99:F1} (n={r.Alerts})") : "– | –";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} |"));
+        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} | {Cpu(r, options)} |"));
 }
 
 foreach (var line in memory.Concat(scale))
@@ -100,19 +100,24 @@ static string Allocated(LoadResult r, BenchOptions options) => r.Server is { } g
     ? string.Create(CultureInfo.InvariantCulture, $"{gc.AllocatedBytes / 1024d / Math.Max(1, r.PerSecond * options.Seconds):F1}")
     : "–";
 
+// The server's CPU time (all its threads) per page view answered in the measured seconds.
+static string Cpu(LoadResult r, BenchOptions options) => r.Server is { } server
+    ? string.Create(CultureInfo.InvariantCulture, $"{server.CpuMs * 1000 / Math.Max(1, r.PerSecond * options.Seconds):F0}")
+    : "–";
+
 // How often the store's writer stopped to let the WAL start again, and for how long in all.
 static string CatchUps(LoadResult r) => r.Server is { } server
     ? string.Create(CultureInfo.InvariantCulture, $"{server.CatchUps} ({server.CatchUpMs:F0} ms)")
     : "–";
 
-static async Task<ServerSample> ServerSampleAsync(Uri address)
+static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
 {
-    var stats = await StatsAsync(address, collect: false);
+    var stats = await StatsAsync(api.Address, collect: false);
     var collections = stats.GetProperty("gcCollections").EnumerateArray().Select(c => c.GetInt32()).ToArray();
     // A gen1 or gen2 collection also counts as a gen0 one: gen0's count is every collection.
     var journal = stats.GetProperty("journal");
     return new ServerSample(stats.GetProperty("gcPauseMs").GetDouble(), collections[0], stats.GetProperty("allocatedBytes").GetInt64(),
-        journal.GetProperty("walCatchUps").GetInt64(), journal.GetProperty("walCatchUpMs").GetDouble());
+        journal.GetProperty("walCatchUps").GetInt64(), journal.GetProperty("walCatchUpMs").GetDouble(), api.ProcessorTime.TotalMilliseconds);
 }
 
 static async Task<JsonElement> StatsAsync(Uri address, bool collect = true)
