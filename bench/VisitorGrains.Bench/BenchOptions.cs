@@ -33,6 +33,8 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
     public int FloodConnections { get; init; } = 8;
     /// <summary>The server's RateLimits:RefusalDelayMs for the flood run (null: as shipped).</summary>
     public int? RefusalDelayMs { get; init; }
+    /// <summary>Only a paced run at this many page views a second (no maximum, no 50/90% runs): for latency experiments.</summary>
+    public int? Rate { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -57,6 +59,7 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
             ScaleMaxSeconds = Math.Clamp(Int("scale-seconds", 1800), 10, 3600),
             FloodConnections = Math.Clamp(Int("flood-connections", 8), 1, 512),
             RefusalDelayMs = map.ContainsKey("refusal-delay-ms") ? Math.Clamp(Int("refusal-delay-ms", 0), 0, 10_000) : null,
+            Rate = map.ContainsKey("rate") ? Math.Clamp(Int("rate", 1000), 1, 1_000_000) : null,
             Paced = !string.Equals(map.GetValueOrDefault("paced"), "false", StringComparison.OrdinalIgnoreCase),
         };
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using VisitorGrains.Bench;
 
 // dotnet run -c Release --project bench/VisitorGrains.Bench -- [--seconds 15] [--connections 32] [--visitors 20000]
-//     [--variants normal,full,single] [--resident 100000] [--scale 1000000] [--paced true]
+//     [--variants normal,full,single] [--resident 100000] [--scale 1000000] [--paced true] [--rate 3000 (only a paced run at that rate)]
 // Runs the bare baseline and the full API, each in its own process, under the same load, and prints tables.
 // dotnet run -c Release --project bench/VisitorGrains.Bench -- --flood [--seconds 20] [--flood-connections 8] [--refusal-delay-ms 250]
 // One abusive address at full speed beside a site's 100 page views/s: the site's latency and losses.
@@ -44,6 +44,16 @@ foreach (var variant in options.Variants)
     await using var api = await ServerProcess.StartApiAsync(variant, data => Workload.WriteDatabase(Path.Combine(data, "ip")));
     await Workload.ImportAccountsAsync(api.Address, ServerProcess.AdminKey, options.Companies, Probes);
     var workload = new Workload(options.Visitors, options.Companies);
+    if (options.Rate is { } rate)
+    {
+        var probe = await AlertProbe.ConnectAsync(api.Address, ServerProcess.AdminKey, firstProbe, TimeSpan.FromMilliseconds(100));
+        results.Add(await LoadGenerator.RunAsync($"VisitorGrains ({variant.Name}), paced at {rate}/s", api.Address, options, workload.Next, rate, probe,
+            sampleServer: () => ServerSampleAsync(api)));
+        firstProbe += probe.Sent + 100;
+        await probe.DisposeAsync();
+        continue;
+    }
+
     var max = await LoadGenerator.RunAsync($"VisitorGrains ({variant.Describe()}), max", api.Address, options, workload.Next,
         sampleServer: () => ServerSampleAsync(api));
     results.Add(max);
