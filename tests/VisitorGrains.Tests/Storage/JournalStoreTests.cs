@@ -22,6 +22,31 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
     }
 
     /// <summary>
+    /// A write SQLite refuses (here an entry without bytes, against NOT NULL) fails alone: the group commit it
+    /// shared is rolled back and its other writes are committed one by one. Also what SQLite's own errors look
+    /// like from the writer's prepared statements: a <see cref="Microsoft.Data.Sqlite.SqliteException"/> with the code.
+    /// </summary>
+    [Fact]
+    public async Task AWriteSqliteRefuses_FailsAlone_AndTheOthersInItsCommitAreDurable()
+    {
+        var good = Enumerable.Range(1, 200).Select(seq => Store.AppendAsync("visitor/demo/v_good", seq, [(byte)seq, 1, 2], seq)).ToList();
+        var bad = Store.AppendAsync("visitor/demo/v_bad", 1, null!, 1);
+        good.AddRange(Enumerable.Range(201, 200).Select(seq => Store.AppendAsync("visitor/demo/v_good", seq, [(byte)seq, 1, 2], seq)));
+
+        var refused = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => bad);
+        Assert.Equal(19, refused.SqliteErrorCode); // SQLITE_CONSTRAINT
+        Assert.Contains("NOT NULL", refused.Message, StringComparison.Ordinal);
+        await Task.WhenAll(good);
+        await ((IAsyncDisposable)Store).DisposeAsync();
+        await using var reopened = (SqliteJournalStore)await OpenAsync();
+
+        var loaded = await reopened.LoadAsync("visitor/demo/v_good");
+        Assert.Equal(Enumerable.Range(1, 400).Select(i => (long)i), loaded.Entries.Select(e => e.Seq));
+        Assert.Equal([(byte)7, 1, 2], loaded.Entries[6].Entry);
+        Assert.Empty((await reopened.LoadAsync("visitor/demo/v_bad")).Entries);
+    }
+
+    /// <summary>
     /// Under a steady stream of group commits the background checkpoint never catches up with the last frame,
     /// and SQLite restarts its log only when one has: without the writer's catch-up the WAL grows by every
     /// byte written. Here writers never pause, and the log must stay within its few frames' bound.
