@@ -71,10 +71,10 @@ public sealed class PostgresJournalStore : IJournalStore, IAsyncDisposable
         return new StoredStream(snapshotSeq, snapshot, entries);
     }
 
-    public Task AppendAsync(string stream, long seq, byte[] entry, long at) => Enqueue(new Write(WriteKind.Append, stream, seq, entry, at));
+    public Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at) => Enqueue(new Write(WriteKind.Append, stream, seq, entry.ToArray(), at));
 
-    public Task CheckpointAsync(string stream, long seq, byte[] snapshot, bool keepEntries = false) =>
-        Enqueue(new Write(keepEntries ? WriteKind.Snapshot : WriteKind.Checkpoint, stream, seq, snapshot));
+    public Task CheckpointAsync(string stream, long seq, ReadOnlyMemory<byte> snapshot, bool keepEntries = false) =>
+        Enqueue(new Write(keepEntries ? WriteKind.Snapshot : WriteKind.Checkpoint, stream, seq, snapshot.ToArray()));
 
     public Task DeleteAsync(string stream) => Enqueue(new Write(WriteKind.Delete, stream, 0, null));
 

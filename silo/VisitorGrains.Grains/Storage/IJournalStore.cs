@@ -15,14 +15,23 @@ public interface IJournalStore
 {
     Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default);
 
-    /// <summary>Appends an entry; <paramref name="at"/> (epoch ms) is when it happened, for history and retention.</summary>
-    Task AppendAsync(string stream, long seq, byte[] entry, long at);
+    /// <summary>
+    /// Appends an entry; <paramref name="at"/> (epoch ms) is when it happened, for history and retention.
+    /// The store is done with the bytes when the task completes: the caller may then reuse them.
+    /// </summary>
+    Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at);
+
+    Task AppendAsync(string stream, long seq, byte[] entry, long at) => AppendAsync(stream, seq, entry.AsMemory(), at);
 
     /// <summary>
     /// Stores a snapshot as of <paramref name="seq"/>. The entries it covers are dropped, unless they are
-    /// the stream's history (<paramref name="keepEntries"/>), which retention trims later.
+    /// the stream's history (<paramref name="keepEntries"/>), which retention trims later. The store is done
+    /// with the bytes when the task completes.
     /// </summary>
-    Task CheckpointAsync(string stream, long seq, byte[] snapshot, bool keepEntries = false);
+    Task CheckpointAsync(string stream, long seq, ReadOnlyMemory<byte> snapshot, bool keepEntries = false);
+
+    Task CheckpointAsync(string stream, long seq, byte[] snapshot, bool keepEntries = false) =>
+        CheckpointAsync(stream, seq, snapshot.AsMemory(), keepEntries);
 
     /// <summary>Entries of the streams under <paramref name="prefix"/> that happened in [from, to), oldest first.</summary>
     IAsyncEnumerable<HistoryEntry> HistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default);

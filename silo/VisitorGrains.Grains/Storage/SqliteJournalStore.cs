@@ -149,9 +149,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         Interlocked.Read(ref _commits), Interlocked.Read(ref _writeCount), Interlocked.Read(ref _walCatchUps),
         Volatile.Read(ref _walCatchUpMs), Volatile.Read(ref _walCatchUpMaxMs), Interlocked.Read(ref _databaseFlushes));
 
-    public Task AppendAsync(string stream, long seq, byte[] entry, long at) => Enqueue(new Write(WriteKind.Append, stream, seq, entry, at));
+    public Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at) => Enqueue(new Write(WriteKind.Append, stream, seq, entry, at));
 
-    public Task CheckpointAsync(string stream, long seq, byte[] snapshot, bool keepEntries = false) =>
+    public Task CheckpointAsync(string stream, long seq, ReadOnlyMemory<byte> snapshot, bool keepEntries = false) =>
         Enqueue(new Write(keepEntries ? WriteKind.Snapshot : WriteKind.Checkpoint, stream, seq, snapshot));
 
     public Task DeleteAsync(string stream) => Enqueue(new Write(WriteKind.Delete, stream, 0, null));
@@ -628,7 +628,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         Purge,
     }
 
-    private sealed record Write(WriteKind Kind, string Stream, long Seq, byte[]? Data, long At = 0)
+    private sealed record Write(WriteKind Kind, string Stream, long Seq, ReadOnlyMemory<byte>? Data, long At = 0)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -803,7 +803,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 {
                     null => SQLitePCL.raw.sqlite3_bind_null(_statement, _data),
                     { Length: 0 } => SQLitePCL.raw.sqlite3_bind_zeroblob(_statement, _data, 0),
-                    var data => SQLitePCL.raw.sqlite3_bind_blob(_statement, _data, data),
+                    { } data => SQLitePCL.raw.sqlite3_bind_blob(_statement, _data, data.Span),
                 });
             }
 

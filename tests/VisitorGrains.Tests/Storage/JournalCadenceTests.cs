@@ -72,6 +72,37 @@ public sealed class JournalCadenceTests : IAsyncLifetime
         Assert.True(reloaded.CheckpointDue);
     }
 
+    /// <summary>
+    /// Journals serialize into pooled buffers and give them back once the store has committed: with many
+    /// journals writing at once (the buffers reused over and over), every entry and checkpoint stored must
+    /// still be the one written.
+    /// </summary>
+    [Fact]
+    public async Task ManyJournalsAtOnce_StoreExactlyWhatEachWrote()
+    {
+        var journals = Enumerable.Range(0, 100).Select(i => new Journal<string, string>(_store, Serializer, $"company/demo/pooled{i}", Every)).ToList();
+        await Task.WhenAll(journals.Select(async (journal, i) =>
+        {
+            await journal.LoadAsync();
+            for (var n = 1; n <= 2 * Every + 3; n++)
+            {
+                await journal.AppendAsync($"entry {n} of journal {i} " + new string((char)('a' + (i % 26)), n * 37 % 900), n);
+                if (n == Every)
+                {
+                    await journal.CheckpointAsync($"state of journal {i} at {n} " + new string('s', 2_000 + i));
+                }
+            }
+        }));
+
+        for (var i = 0; i < journals.Count; i++)
+        {
+            var (state, entries) = await new Journal<string, string>(_store, Serializer, $"company/demo/pooled{i}", Every).LoadAsync();
+            Assert.Equal($"state of journal {i} at {Every} " + new string('s', 2_000 + i), state);
+            Assert.Equal(Enumerable.Range(Every + 1, Every + 3).Select(n => $"entry {n} of journal {i} " + new string((char)('a' + (i % 26)), n * 37 % 900)),
+                entries.Select(e => e.Entry));
+        }
+    }
+
     /// <summary>Appends <paramref name="count"/> entries, checkpointing whenever one is due; the sequences checkpointed.</summary>
     private static async Task<List<long>> AppendCheckpointingWhenDueAsync(Journal<string, string> journal, string state, int count)
     {

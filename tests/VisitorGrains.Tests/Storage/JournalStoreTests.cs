@@ -22,20 +22,32 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
     }
 
     /// <summary>
-    /// A write SQLite refuses (here an entry without bytes, against NOT NULL) fails alone: the group commit it
+    /// A write SQLite refuses (here a trigger refuses one visitor's entries) fails alone: the group commit it
     /// shared is rolled back and its other writes are committed one by one. Also what SQLite's own errors look
     /// like from the writer's prepared statements: a <see cref="Microsoft.Data.Sqlite.SqliteException"/> with the code.
     /// </summary>
     [Fact]
     public async Task AWriteSqliteRefuses_FailsAlone_AndTheOthersInItsCommitAreDurable()
     {
-        var good = Enumerable.Range(1, 200).Select(seq => Store.AppendAsync("visitor/demo/v_good", seq, [(byte)seq, 1, 2], seq)).ToList();
-        var bad = Store.AppendAsync("visitor/demo/v_bad", 1, null!, 1);
-        good.AddRange(Enumerable.Range(201, 200).Select(seq => Store.AppendAsync("visitor/demo/v_good", seq, [(byte)seq, 1, 2], seq)));
+        await Store.AppendAsync("visitor/demo/v_good", 1, [1, 1, 2], 1); // the writer's statements are prepared by now
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "vg.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TRIGGER refuse_bad BEFORE INSERT ON vg_entry WHEN NEW.stream = 'visitor/demo/v_bad'
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var good = Enumerable.Range(2, 200).Select(seq => Store.AppendAsync("visitor/demo/v_good", seq, [(byte)seq, 1, 2], seq)).ToList();
+        var bad = Store.AppendAsync("visitor/demo/v_bad", 1, [9], 1);
+        good.AddRange(Enumerable.Range(202, 199).Select(seq => Store.AppendAsync("visitor/demo/v_good", seq, [(byte)seq, 1, 2], seq)));
 
         var refused = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => bad);
         Assert.Equal(19, refused.SqliteErrorCode); // SQLITE_CONSTRAINT
-        Assert.Contains("NOT NULL", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("refused by the test", refused.Message, StringComparison.Ordinal);
         await Task.WhenAll(good);
         await ((IAsyncDisposable)Store).DisposeAsync();
         await using var reopened = (SqliteJournalStore)await OpenAsync();
