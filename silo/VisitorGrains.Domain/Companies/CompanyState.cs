@@ -114,19 +114,77 @@ public sealed class CompanyState
     private static long SurgeWindowMs(CompiledRules rules) =>
         (long)((rules.Document.Alerts.Surge is { Days: > 0 } surge ? surge.Days : 7) * 86_400_000);
 
-    /// <summary>Visitors seen since <paramref name="since"/>.</summary>
+    /// <summary>
+    /// Visitors seen since <paramref name="since"/>. Asked on every contribution, so a company with tens of
+    /// thousands of visitors is not walked each time: the count is kept (<see cref="ActiveCount"/>) and
+    /// stays right while no counted visitor has left the window; only then, or when the visitors changed
+    /// other than through <see cref="Apply"/>, is it counted again.
+    /// </summary>
     private int ActiveSince(long since)
     {
-        var count = 0;
-        foreach (var v in Visitors.Values)
+        if (!_active.IsValidFor(Visitors, since))
         {
-            if (v.LastSeen >= since)
-            {
-                count++;
-            }
+            _active = ActiveCount.Of(Visitors, since);
         }
 
-        return count;
+        return _active.Count;
+    }
+
+    /// <summary>The kept count of active visitors; not stored (a state read back counts once, then keeps it).</summary>
+    [NonSerialized]
+    private ActiveCount _active;
+
+    /// <summary>How many visitors were seen since <see cref="Since"/>, and the earliest such sighting.</summary>
+    private struct ActiveCount
+    {
+        private Dictionary<string, CompanyVisitor>? _visitors;
+        private int _visitorCount;
+        private long _earliest;
+
+        public long Since { get; private set; }
+
+        public int Count { get; private set; }
+
+        public static ActiveCount Of(Dictionary<string, CompanyVisitor> visitors, long since)
+        {
+            var count = 0;
+            var earliest = long.MaxValue;
+            foreach (var v in visitors.Values)
+            {
+                if (v.LastSeen >= since)
+                {
+                    count++;
+                    earliest = Math.Min(earliest, v.LastSeen);
+                }
+            }
+
+            return new ActiveCount { _visitors = visitors, _visitorCount = visitors.Count, _earliest = earliest, Since = since, Count = count };
+        }
+
+        /// <summary>
+        /// Still the count for <paramref name="since"/>: counted for these visitors, none added or removed
+        /// behind its back, and the window moved forward no further than its earliest counted sighting (so
+        /// every visitor counted is still in it, and every one left out still outside).
+        /// </summary>
+        public readonly bool IsValidFor(Dictionary<string, CompanyVisitor> visitors, long since) =>
+            ReferenceEquals(_visitors, visitors) && _visitorCount == visitors.Count && since >= Since && since <= _earliest;
+
+        /// <summary>A visitor, new or known, last seen at <paramref name="lastSeen"/> (was <paramref name="before"/>, or new).</summary>
+        public void Saw(Dictionary<string, CompanyVisitor> visitors, bool isNew, long before, long lastSeen)
+        {
+            if (!ReferenceEquals(_visitors, visitors) || _visitorCount != visitors.Count - (isNew ? 1 : 0))
+            {
+                _visitors = null;
+                return;
+            }
+
+            _visitorCount = visitors.Count;
+            if (lastSeen >= Since && (isNew || before < Since))
+            {
+                Count++;
+                _earliest = Math.Min(_earliest, lastSeen);
+            }
+        }
     }
 
     /// <summary>
@@ -145,13 +203,16 @@ public sealed class CompanyState
     {
         var c = entry.Contribution;
         Company = c.Company;
-        if (!Visitors.TryGetValue(c.Visitor, out var visitor))
+        var isNew = !Visitors.TryGetValue(c.Visitor, out var visitor);
+        if (isNew)
         {
             Visitors[c.Visitor] = visitor = new CompanyVisitor { FirstSeen = c.At };
         }
 
-        visitor.Seq = c.Seq;
-        visitor.LastSeen = Math.Max(visitor.LastSeen, c.At);
+        visitor!.Seq = c.Seq;
+        var before = visitor.LastSeen;
+        visitor.LastSeen = Math.Max(before, c.At);
+        _active.Saw(Visitors, isNew, before, visitor.LastSeen);
         visitor.PageViews += c.Pages.Count;
         visitor.Stage = c.Stage;
         visitor.Source ??= c.Source;

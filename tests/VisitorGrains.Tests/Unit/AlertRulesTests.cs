@@ -159,6 +159,48 @@ public sealed class AlertRulesTests
         Assert.Equal(1, company.ActiveVisitors(T0 + (7 * 24 * Hour) + Hour + 10, rules));
     }
 
+    [Fact]
+    public void ActiveVisitors_KeptCount_AgreesWithCountingEveryVisitor_AsVisitorsComeBackLeaveTheWindowAndAreForgotten()
+    {
+        // The company keeps its count of active visitors between contributions instead of walking all of
+        // them each time; this walks them after every step and compares.
+        var rules = Rules(AllRules);
+        var window = 7 * 24 * Hour;
+        var company = NewCompany();
+        var random = new Random(8);
+        var now = T0;
+        var seqs = new Dictionary<string, long>();
+        for (var step = 0; step < 3000; step++)
+        {
+            now += random.Next(10) switch
+            {
+                0 => random.NextInt64(window / 2),      // a quiet spell: visitors leave the window
+                1 => -random.NextInt64(Hour),           // a contribution that arrives late
+                _ => random.NextInt64(10 * 60_000),
+            };
+            if (random.Next(40) == 0 && company.Visitors.Count > 0)
+            {
+                company.ForgetVisitor(company.Visitors.Keys.ElementAt(random.Next(company.Visitors.Count)));
+            }
+            else
+            {
+                var visitor = $"v_{random.Next(200):x8}";
+                var seq = seqs[visitor] = seqs.GetValueOrDefault(visitor) + 1;
+                var contribution = new CompanyContribution
+                {
+                    Visitor = visitor, Seq = seq, Company = Company(), Points = [], Pages = ["/"], Stage = Stage.Visitor, At = now,
+                };
+                company.Apply(company.Decide(contribution, rules, now, () => "a")!, company.Seq + 1);
+            }
+
+            foreach (var at in new[] { now, now + random.NextInt64(window), now + window + random.NextInt64(window) })
+            {
+                var counted = company.Visitors.Values.Count(v => v.LastSeen >= at - window);
+                Assert.Equal(counted, company.ActiveVisitors(at, rules));
+            }
+        }
+    }
+
     [Theory]
     [InlineData(CrmStatus.Competitor)]
     [InlineData(CrmStatus.Own)]
