@@ -28,6 +28,8 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
     /// <summary>Distinct visitors streamed through for the scale run (0: no scale run).</summary>
     public int Scale { get; init; }
     public int ScaleMaxSeconds { get; init; } = 1800;
+    /// <summary>The scale run's server collects visitors idle this long (the shipped default is 5 minutes).</summary>
+    public int ScaleCollectionAgeSeconds { get; init; } = 60;
     public bool Paced { get; init; } = true;
     /// <summary>Keep-alive connections the abusive address of the flood run uses.</summary>
     public int FloodConnections { get; init; } = 8;
@@ -57,6 +59,7 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
             Resident = Math.Clamp(Int("resident", 100_000), 0, 10_000_000),
             Scale = Math.Clamp(Int("scale", 0), 0, 10_000_000),
             ScaleMaxSeconds = Math.Clamp(Int("scale-seconds", 1800), 10, 3600),
+            ScaleCollectionAgeSeconds = Math.Clamp(Int("scale-collection-age", 60), 10, 3600),
             FloodConnections = Math.Clamp(Int("flood-connections", 8), 1, 512),
             RefusalDelayMs = map.ContainsKey("refusal-delay-ms") ? Math.Clamp(Int("refusal-delay-ms", 0), 0, 10_000) : null,
             Rate = map.ContainsKey("rate") ? Math.Clamp(Int("rate", 1000), 1, 1_000_000) : null,

@@ -272,6 +272,47 @@ public abstract class JournalStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CheckpointedEntries_AreDeleted_OnlyThoseTheCheckpointCovers()
+    {
+        for (var stream = 0; stream < 3; stream++)
+        {
+            for (var seq = 1; seq <= 5; seq++)
+            {
+                await _store.AppendAsync($"company/demo/c{stream}.com", seq, [(byte)seq], 10_000 + seq);
+            }
+        }
+
+        await _store.CheckpointAsync("company/demo/c0.com", 4, [40]);
+        await _store.CheckpointAsync("company/demo/c1.com", 5, [50]);
+
+        Assert.Equal(6, await _store.CountHistoryAsync("company/demo/", 0, 20_000)); // c0's fifth and c2's five
+        await _store.CheckpointAsync("company/demo/c2.com", 5, [50]);
+        await ReopenAsync();
+        Assert.Equal(1, await _store.CountHistoryAsync("company/demo/", 0, 20_000));
+        Assert.Equal([5L], (await _store.LoadAsync("company/demo/c0.com")).Entries.Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task AStreamErasedAndBegunAgain_KeepsItsNewEntries_NotItsOldCheckpoint()
+    {
+        for (var seq = 1; seq <= 5; seq++)
+        {
+            await _store.AppendAsync("company/demo/x.com", seq, [(byte)seq], seq);
+        }
+
+        await _store.CheckpointAsync("company/demo/x.com", 5, [50]);
+        await _store.DeleteAsync("company/demo/x.com"); // erased (a data subject's request), then seen again:
+        await _store.AppendAsync("company/demo/x.com", 1, [1], 100);
+        await _store.AppendAsync("company/demo/x.com", 2, [2], 101);
+
+        var loaded = await _store.LoadAsync("company/demo/x.com");
+        Assert.Null(loaded.Snapshot);
+        Assert.Equal([1L, 2L], loaded.Entries.Select(e => e.Seq));
+        await ReopenAsync();
+        Assert.Equal([1L, 2L], (await _store.LoadAsync("company/demo/x.com")).Entries.Select(e => e.Seq));
+    }
+
+    [Fact]
     public async Task Streams_AreListedByPrefix()
     {
         await _store.CheckpointAsync("company/demo/a.com", 1, [1]);
