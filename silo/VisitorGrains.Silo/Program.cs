@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Dashboard;
 using VisitorGrains.Grains.Hosting;
@@ -8,13 +7,9 @@ using VisitorGrains.Grains.Hosting;
 // store and localhost clustering. Settings as for the API (VG_DATA, Storage__*, Orleans__SiloPort,
 // Orleans__GatewayPort, Cluster__AdvertisedAddress, Cluster__ClusterId).
 var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo =>
-{
-    silo.UseVisitorGrainsClustering(builder.Configuration).AddVisitorGrains(builder.Configuration);
-    if (builder.Configuration.GetValue("Dashboard:Enabled", false))
-    {
-        // Counters for the API nodes' /dashboard/ (its live log stream off, as on the API's silos).
-        silo.AddDashboard(options => options.HideTrace = true);
-    }
-});
+builder.UseOrleans(silo => silo
+    .UseVisitorGrainsClustering(builder.Configuration)
+    .AddVisitorGrains(builder.Configuration)
+    // Counters for the API nodes' /dashboard/ (its live log stream off, as on the API's silos).
+    .AddDashboard(options => options.HideTrace = true));
 await builder.Build().RunAsync();

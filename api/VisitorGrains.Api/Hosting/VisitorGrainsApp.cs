@@ -19,14 +19,14 @@ public static class VisitorGrainsApp
         {
             builder.UseOrleansClient(client => client
                 .UseVisitorGrainsCluster(builder.Configuration)
-                .AddAdminDashboard(builder.Configuration));
+                .AddAdminDashboard());
         }
         else
         {
             builder.UseOrleans(silo => silo
                 .UseVisitorGrainsClustering(builder.Configuration)
                 .AddVisitorGrains(builder.Configuration)
-                .AddAdminDashboard(builder.Configuration));
+                .AddAdminDashboard());
         }
 
         builder.Services.AddApiServices(builder.Configuration);
