@@ -19,6 +19,8 @@ public static class SiloBuilderExtensions
     {
         silo.Services.AddVisitorGrainsServices(configuration);
         silo.Services.AddSingleton<JournalRecovery>();
+        silo.Services.AddSingleton<UnsentOutboxes>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UnsentOutboxes>());
         silo.AddStartupTask<Bootstrap>();
         silo.Services.AddSingleton<Retention>();
         silo.Services.AddHostedService(sp => sp.GetRequiredService<Retention>());

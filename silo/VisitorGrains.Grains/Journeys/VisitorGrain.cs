@@ -10,6 +10,7 @@ using VisitorGrains.Domain.Lifecycle;
 using VisitorGrains.Domain.Privacy;
 using VisitorGrains.Domain.Scoring;
 using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Hosting;
 using VisitorGrains.Grains.Sites;
 using VisitorGrains.Grains.Storage;
 using VisitorGrains.Grains.Telemetry;
@@ -22,7 +23,7 @@ namespace VisitorGrains.Grains.Journeys;
 /// the journaled outbox and is sent again, after a failure or a crash, until it is.
 /// </summary>
 public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOptions<StorageOptions> options,
-    SiteDirectory sites, TimeProvider time, ILogger<VisitorGrain> log) : Grain, IVisitorGrain
+    SiteDirectory sites, UnsentOutboxes unsent, TimeProvider time, ILogger<VisitorGrain> log) : Grain, IVisitorGrain
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
@@ -69,6 +70,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         }
         finally
         {
+            unsent.Settled(this.GetGrainId());
             VisitorGrainsMetrics.VisitorDeactivated();
         }
     }
@@ -293,6 +295,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
     {
         if (_sending.IsCompleted && _state.Outbox.Count > 0)
         {
+            unsent.Sending(this.GetGrainId());
             _sending = SendOutboxAsync();
         }
     }
@@ -334,6 +337,10 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         {
             // Whoever waits for this send holds the task already: a finished one is not kept with the visitor.
             _sending = Task.CompletedTask;
+            if (_state.Outbox.Count == 0)
+            {
+                unsent.Settled(this.GetGrainId());
+            }
         }
     }
 
