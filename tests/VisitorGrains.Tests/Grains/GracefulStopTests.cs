@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.TestingHost;
+using VisitorGrains.Domain.Collecting;
+using VisitorGrains.Domain.Companies;
+using VisitorGrains.Domain.Journeys;
+using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Hosting;
+using VisitorGrains.Grains.Storage;
+using VisitorGrains.Tests.Support;
+
+namespace VisitorGrains.Tests.Grains;
+
+/// <summary>
+/// A graceful stop waits for visitors still telling their company: without that, the silo deactivates
+/// the company between two of a visitor's contributions and the visitor is left with entries past its
+/// checkpoint.
+/// </summary>
+public sealed class GracefulStopTests
+{
+    private const string Site = "demo";
+
+    [Fact]
+    public async Task AStoppingSilo_LetsVisitorsFinishTheirOutbox_BeforeItDeactivatesCompanies()
+    {
+        using var data = new TempDirectory();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["VG_DATA"] = data.Path,
+            ["VG_ADMIN_KEY"] = "test-admin",
+        }));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            // Registered first, so the silo's own store is kept inside it: a company takes a while to record.
+            silo.Services.AddSingleton<SqliteJournalStore>();
+            silo.Services.AddSingleton<IJournalStore>(sp => new SlowCompanies(sp.GetRequiredService<SqliteJournalStore>(), TimeSpan.FromMilliseconds(700)));
+            silo.AddVisitorGrains(silo.Configuration);
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var company = new CompanyRef { Id = "slow.example", Name = "Slow", Domain = "slow.example", Status = CrmStatus.Target, Owner = "erik" };
+        var visitor = cluster.Client.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_stopping_1"));
+        var unsent = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<UnsentOutboxes>();
+
+        // Three contributions queue in the visitor's outbox; the first is on its way to the company.
+        foreach (var path in new[] { "/pricing", "/contact", "/demo" })
+        {
+            await visitor.RecordAsync(Page(path), Identification.Of(company));
+        }
+
+        Assert.Equal(1, unsent.Count);
+        await cluster.StopAllSilosAsync();
+        await cluster.DisposeAsync();
+
+        await using var store = new SqliteJournalStore(
+            Options.Create(new StorageOptions { Path = Path.Combine(data.Path, "visitorgrains.db") }), NullLogger<SqliteJournalStore>.Instance);
+        Assert.Empty(await store.PendingStreamsAsync());
+        Assert.Equal(0, unsent.Count);
+    }
+
+    private static CollectBatch Page(string path)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return new CollectBatch
+        {
+            Site = Site,
+            Visitor = "v_stopping_1",
+            Events = [new TrackedEvent { Id = $"e_{Guid.NewGuid():N}", Kind = EventKind.PageView, At = now, Url = "https://example.com" + path, Path = path }],
+        };
+    }
+
+    /// <summary>The real store, with each company append taking <paramref name="delay"/> longer.</summary>
+    private sealed class SlowCompanies(IJournalStore store, TimeSpan delay) : IJournalStore
+    {
+        public async Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at)
+        {
+            if (stream.StartsWith(StreamNames.CompanyPrefix, StringComparison.Ordinal))
+            {
+                await Task.Delay(delay);
+            }
+
+            await store.AppendAsync(stream, seq, entry, at);
+        }
+
+        public Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default) => store.LoadAsync(stream, cancellationToken);
+
+        public Task CheckpointAsync(string stream, long seq, ReadOnlyMemory<byte> snapshot, bool keepEntries = false) =>
+            store.CheckpointAsync(stream, seq, snapshot, keepEntries);
+
+        public IAsyncEnumerable<HistoryEntry> HistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default) =>
+            store.HistoryAsync(prefix, from, to, cancellationToken);
+
+        public Task<long> CountHistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default) =>
+            store.CountHistoryAsync(prefix, from, to, cancellationToken);
+
+        public Task<int> TrimHistoryAsync(string prefix, long before, int max) => store.TrimHistoryAsync(prefix, before, max);
+
+        public Task<IReadOnlyList<string>> StreamsWithEntriesBeforeAsync(string prefix, long before, int max, CancellationToken cancellationToken = default) =>
+            store.StreamsWithEntriesBeforeAsync(prefix, before, max, cancellationToken);
+
+        public Task DeleteAsync(string stream) => store.DeleteAsync(stream);
+
+        public Task PurgeDeletedAsync() => store.PurgeDeletedAsync();
+
+        public Task<IReadOnlyList<string>> PendingStreamsAsync(CancellationToken cancellationToken = default) => store.PendingStreamsAsync(cancellationToken);
+
+        public Task<IReadOnlyList<string>> StreamsAsync(string prefix, int max, CancellationToken cancellationToken = default) =>
+            store.StreamsAsync(prefix, max, cancellationToken);
+    }
+}
