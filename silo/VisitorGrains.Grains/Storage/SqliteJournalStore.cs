@@ -33,6 +33,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private readonly List<Write> _purges = [];
     private long _purgeSince;
     private static readonly TimeSpan PurgeRetryEvery = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan PurgeGiveUpAfter = TimeSpan.FromSeconds(60);
     private const int PurgeWaitMs = 100;
 
@@ -101,8 +102,33 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         var checkpointConnection = builder.ToString();
         builder.Mode = SqliteOpenMode.ReadOnly;
         _readConnection = builder.ToString();
-        _writer = Task.Run(WriteLoopAsync);
-        _checkpointer = Task.Run(() => CheckpointLoopAsync(checkpointConnection));
+        // Threads of their own, not the thread pool's: their SQLite calls block (a commit, a checkpoint pass of
+        // 50 ms, a WAL catch-up), and on a 2-core machine the pool may have only two threads when both block.
+        _writer = RunOnOwnThread("VisitorGrains store writer", WriteLoop);
+        _checkpointer = RunOnOwnThread("VisitorGrains WAL checkpointer", () => CheckpointLoop(checkpointConnection));
+    }
+
+    private static Task RunOnOwnThread(string name, Action loop)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                loop();
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>
@@ -263,6 +289,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
 
         _writes.Writer.TryComplete();
+        _writesQueued.Set();
         await _writer;
         _log.LogInformation("Journal: {Commits} group commits of {Writes} writes ({PerCommit:F1} each); {AppendBytes} bytes of entries, {CheckpointBytes} bytes of checkpoints; the WAL caught up {CatchUps} times ({CatchUpMs:F0} ms in all, {CatchUpMaxMs:F0} ms at most)",
             _commits, _writeCount, _commits == 0 ? 0 : _writeCount / (double)_commits, _appendBytes, _checkpointBytes, _walCatchUps, _walCatchUpMs, _walCatchUpMaxMs);
@@ -270,6 +297,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         await _checkpointer;
         await _connection.DisposeAsync();
         _stopping.Dispose();
+        _writesQueued.Dispose();
 
         // Pooled connections stay open after Dispose: close them before the descriptor (see _databaseFile).
         SqliteConnection.ClearPool(_connection);
@@ -293,41 +321,34 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     /// <see cref="StorageOptions.WalRestartFrames"/> frames, the writer is asked to checkpoint the few frames this
     /// loop has not copied, between two group commits; its next commit then starts the log again.
     /// </summary>
-    private async Task CheckpointLoopAsync(string connectionString)
+    private void CheckpointLoop(string connectionString)
     {
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
-        try
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        while (!_stopping.Token.WaitHandle.WaitOne(CheckpointEvery))
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            try
             {
-                try
+                var (frames, _) = CheckpointPassive(connection);
+                FlushDatabaseFile();
+                if (_options.WalRestartFrames > 0 && frames > _options.WalRestartFrames)
                 {
-                    var (frames, _) = CheckpointPassive(connection);
-                    FlushDatabaseFile();
-                    if (_options.WalRestartFrames > 0 && frames > _options.WalRestartFrames)
+                    // Again at once, to copy what was written while the last pass ran, until little is
+                    // left: each pass is shorter than the one before, and the writer copies only the rest.
+                    var passes = 0;
+                    while (passes++ < 6 && CheckpointPassive(connection) is var (log, copied) && log - copied > 256)
                     {
-                        // Again at once, to copy what was written while the last pass ran, until little is
-                        // left: each pass is shorter than the one before, and the writer copies only the rest.
-                        var passes = 0;
-                        while (passes++ < 6 && CheckpointPassive(connection) is var (log, copied) && log - copied > 256)
-                        {
-                            // Each pass copies what came during the one before; stop once that is a MB or so.
-                        }
-
-                        FlushDatabaseFile();
-                        _catchUpCheckpoint = true;
+                        // Each pass copies what came during the one before; stop once that is a MB or so.
                     }
-                }
-                catch (SqliteException ex)
-                {
-                    _log.LogDebug(ex, "A WAL checkpoint did not complete; the next one will");
+
+                    FlushDatabaseFile();
+                    _catchUpCheckpoint = true;
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
+            catch (SqliteException ex)
+            {
+                _log.LogDebug(ex, "A WAL checkpoint did not complete; the next one will");
+            }
         }
 
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
@@ -336,6 +357,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private Task Enqueue(Write write)
     {
         ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
+        _writesQueued.Set();
 
         return write.Done.Task;
     }
@@ -405,11 +427,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
         using var commands = new WriteCommands(_connection);
         var batch = new List<Write>(_options.MaxBatch);
-        while (await WaitForWritesAsync())
+        while (WaitForWrites())
         {
             while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var write))
             {
@@ -459,24 +481,44 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the next writes; while a purge waits for readers, wakes now and then to try it again.</summary>
-    private async Task<bool> WaitForWritesAsync()
+    /// <summary>
+    /// Waits for the next writes (false once the store is stopping and every write is done); while a purge
+    /// waits for readers, wakes now and then to try it again. Woken by <see cref="Enqueue"/> directly, not
+    /// through a continuation the thread pool would have to run.
+    /// </summary>
+    private bool WaitForWrites()
     {
-        while (_purges.Count > 0)
+        while (true)
         {
-            using var retry = new CancellationTokenSource(PurgeRetryEvery);
-            try
+            if (_writes.Reader.TryPeek(out _))
             {
-                return await _writes.Reader.WaitToReadAsync(retry.Token);
+                return true;
             }
-            catch (OperationCanceledException)
+
+            if (_writes.Reader.Completion.IsCompleted)
+            {
+                return false;
+            }
+
+            _writesQueued.Reset();
+            if (_writes.Reader.TryPeek(out _) || _writes.Reader.Completion.IsCompleted)
+            {
+                continue; // came while resetting: not lost
+            }
+
+            if (_purges.Count == 0)
+            {
+                _writesQueued.Wait();
+            }
+            else if (!_writesQueued.Wait(PurgeRetryEvery))
             {
                 TryPurge();
             }
         }
-
-        return await _writes.Reader.WaitToReadAsync();
     }
+
+    /// <summary>Set when a write is queued or the store stops; the writer waits on it (no spinning: two cores).</summary>
+    private readonly ManualResetEventSlim _writesQueued = new(false, spinCount: 0);
 
     private void Complete(Write write)
     {
