@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Dashboard;
 using VisitorGrains.Grains.Hosting;
@@ -7,9 +8,13 @@ using VisitorGrains.Grains.Hosting;
 // store and localhost clustering. Settings as for the API (VG_DATA, Storage__*, Orleans__SiloPort,
 // Orleans__GatewayPort, Cluster__AdvertisedAddress, Cluster__ClusterId).
 var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo => silo
-    .UseVisitorGrainsClustering(builder.Configuration)
-    .AddVisitorGrains(builder.Configuration)
-    // Counters for the API nodes' /dashboard/ (its live log stream off, as on the API's silos).
-    .AddDashboard(options => options.HideTrace = true));
+builder.UseOrleans(silo =>
+{
+    silo.UseVisitorGrainsClustering(builder.Configuration).AddVisitorGrains(builder.Configuration);
+    if (builder.Configuration.GetValue("Dashboard:Enabled", false))
+    {
+        // Counters for the API nodes' /dashboard/ (its live log stream off, as on the API's silos).
+        silo.AddDashboard(options => options.HideTrace = true);
+    }
+});
 await builder.Build().RunAsync();

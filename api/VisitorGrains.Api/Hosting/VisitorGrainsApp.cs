@@ -19,14 +19,14 @@ public static class VisitorGrainsApp
         {
             builder.UseOrleansClient(client => client
                 .UseVisitorGrainsCluster(builder.Configuration)
-                .AddAdminDashboard());
+                .AddAdminDashboard(builder.Configuration));
         }
         else
         {
             builder.UseOrleans(silo => silo
                 .UseVisitorGrainsClustering(builder.Configuration)
                 .AddVisitorGrains(builder.Configuration)
-                .AddAdminDashboard());
+                .AddAdminDashboard(builder.Configuration));
         }
 
         builder.Services.AddApiServices(builder.Configuration);

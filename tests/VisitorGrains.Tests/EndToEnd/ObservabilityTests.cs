@@ -117,10 +117,23 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
-    public async Task TheDashboard_IsAdmins_ByKeyOrSignedIn_WithItsOwnContentSecurityPolicy()
+    public async Task TheDashboard_IsOffUnlessEnabled()
     {
         using var data = new TempDirectory();
         await using var host = await ApiHost.StartAsync(data.Path);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Admin.GetAsync("/dashboard/")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Admin.GetAsync("/dashboard/DashboardCounters")).StatusCode);
+        // Nor does it run in the silo: no metrics reader of its own counting activations, no profiling filter.
+        Assert.DoesNotContain(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Microsoft.Extensions.Hosting.IHostedService>(host.Services),
+            s => s.GetType().Namespace?.StartsWith("Orleans.Dashboard", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task TheDashboard_IsAdmins_ByKeyOrSignedIn_WithItsOwnContentSecurityPolicy()
+    {
+        using var data = new TempDirectory();
+        await using var host = await ApiHost.StartAsync(data.Path, new Dictionary<string, string?> { ["Dashboard:Enabled"] = "true" });
         using var anonymous = host.Client();
         using var sales = host.Client(await host.CreateKeyAsync("sales", "demo"));
 

@@ -142,7 +142,8 @@ public sealed class AccessTests
     public async Task EveryEndpoint_IsPublicByName_OrRefusesStrangersOtherSitesAndLowerRoles()
     {
         using var data = new TempDirectory();
-        await using var host = await ApiHost.StartAsync(data.Path);
+        // Orleans' dashboard is off unless enabled: on here, so that its endpoints are probed too.
+        await using var host = await ApiHost.StartAsync(data.Path, new Dictionary<string, string?> { ["Dashboard:Enabled"] = "true" });
         Assert.Equal(HttpStatusCode.Created, (await host.Admin.PutAsJsonAsync($"/api/sites/{OtherSite}", new { name = "Other" })).StatusCode);
 
         using var anonymous = host.Client();

@@ -57,6 +57,7 @@ public sealed class ClusterNode : IDisposable
         start.Environment["VG_DATA"] = dataDirectory;
         start.Environment["VG_ADMIN_KEY"] = adminKey;
         start.Environment["Cluster__Postgres"] = postgres;
+        start.Environment["Dashboard__Enabled"] = "true"; // ClusterTests reads it
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in environment)
