@@ -102,9 +102,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         var checkpointConnection = builder.ToString();
         builder.Mode = SqliteOpenMode.ReadOnly;
         _readConnection = builder.ToString();
-        // Threads of their own, not the thread pool's: their SQLite calls block (a commit, a checkpoint pass of
-        // 50 ms, a WAL catch-up), and on a 2-core machine the pool may have only two threads when both block.
-        _writer = RunOnOwnThread("VisitorGrains store writer", WriteLoop);
+        _writer = Task.Run(WriteLoopAsync);
+        // A thread of its own, not the thread pool's: each pass blocks in SQLite for ~50 ms (and flushes the
+        // file), and on a 2-core machine the pool may have only two threads, one of them in a commit.
         _checkpointer = RunOnOwnThread("VisitorGrains WAL checkpointer", () => CheckpointLoop(checkpointConnection));
     }
 
@@ -289,7 +289,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
 
         _writes.Writer.TryComplete();
-        _writesQueued.Set();
         await _writer;
         _log.LogInformation("Journal: {Commits} group commits of {Writes} writes ({PerCommit:F1} each); {AppendBytes} bytes of entries, {CheckpointBytes} bytes of checkpoints; the WAL caught up {CatchUps} times ({CatchUpMs:F0} ms in all, {CatchUpMaxMs:F0} ms at most)",
             _commits, _writeCount, _commits == 0 ? 0 : _writeCount / (double)_commits, _appendBytes, _checkpointBytes, _walCatchUps, _walCatchUpMs, _walCatchUpMaxMs);
@@ -297,7 +296,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         await _checkpointer;
         await _connection.DisposeAsync();
         _stopping.Dispose();
-        _writesQueued.Dispose();
 
         // Pooled connections stay open after Dispose: close them before the descriptor (see _databaseFile).
         SqliteConnection.ClearPool(_connection);
@@ -357,7 +355,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private Task Enqueue(Write write)
     {
         ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
-        _writesQueued.Set();
 
         return write.Done.Task;
     }
@@ -427,11 +424,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
     }
 
-    private void WriteLoop()
+    private async Task WriteLoopAsync()
     {
         using var commands = new WriteCommands(_connection);
         var batch = new List<Write>(_options.MaxBatch);
-        while (WaitForWrites())
+        while (await WaitForWritesAsync())
         {
             while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var write))
             {
@@ -481,44 +478,24 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Waits for the next writes (false once the store is stopping and every write is done); while a purge
-    /// waits for readers, wakes now and then to try it again. Woken by <see cref="Enqueue"/> directly, not
-    /// through a continuation the thread pool would have to run.
-    /// </summary>
-    private bool WaitForWrites()
+    /// <summary>Waits for the next writes; while a purge waits for readers, wakes now and then to try it again.</summary>
+    private async Task<bool> WaitForWritesAsync()
     {
-        while (true)
+        while (_purges.Count > 0)
         {
-            if (_writes.Reader.TryPeek(out _))
+            using var retry = new CancellationTokenSource(PurgeRetryEvery);
+            try
             {
-                return true;
+                return await _writes.Reader.WaitToReadAsync(retry.Token);
             }
-
-            if (_writes.Reader.Completion.IsCompleted)
-            {
-                return false;
-            }
-
-            _writesQueued.Reset();
-            if (_writes.Reader.TryPeek(out _) || _writes.Reader.Completion.IsCompleted)
-            {
-                continue; // came while resetting: not lost
-            }
-
-            if (_purges.Count == 0)
-            {
-                _writesQueued.Wait();
-            }
-            else if (!_writesQueued.Wait(PurgeRetryEvery))
+            catch (OperationCanceledException)
             {
                 TryPurge();
             }
         }
-    }
 
-    /// <summary>Set when a write is queued or the store stops; the writer waits on it (no spinning: two cores).</summary>
-    private readonly ManualResetEventSlim _writesQueued = new(false, spinCount: 0);
+        return await _writes.Reader.WaitToReadAsync();
+    }
 
     private void Complete(Write write)
     {
