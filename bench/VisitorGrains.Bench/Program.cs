@@ -5,7 +5,8 @@ using System.Text.Json;
 using VisitorGrains.Bench;
 
 // dotnet run -c Release --project bench/VisitorGrains.Bench -- [--seconds 15] [--connections 32] [--visitors 20000]
-//     [--variants normal,full,single] [--resident 100000] [--scale 1000000] [--paced true] [--rate 3000 (only a paced run at that rate)]
+//     [--variants normal,full,single] [--resident 100000] [--heap-profile false] [--scale 1000000] [--paced true]
+//     [--rate 3000 (only a paced run at that rate)]
 // Runs the bare baseline and the full API, each in its own process, under the same load, and prints tables.
 // dotnet run -c Release --project bench/VisitorGrains.Bench -- --flood [--seconds 20] [--flood-connections 8] [--refusal-delay-ms 250]
 // One abusive address at full speed beside a site's 100 page views/s: the site's latency and losses.
@@ -73,6 +74,10 @@ foreach (var variant in options.Variants)
     if (variant.Name == "normal" && options.Resident > 0)
     {
         memory.Add(await MeasureMemoryAsync(api.Address, options));
+        if (options.HeapProfile)
+        {
+            memory.AddRange(await HeapProfile.TakeAsync(api.ProcessId, Visitors(await StatsAsync(api.Address))));
+        }
     }
 
 }

@@ -22,6 +22,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public int ProcessId => _process.Id;
+
     /// <summary>CPU time the server process has used so far (all its threads).</summary>
     public TimeSpan ProcessorTime
     {
