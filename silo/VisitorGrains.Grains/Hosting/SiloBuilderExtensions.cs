@@ -45,6 +45,11 @@ public static class SiloBuilderExtensions
             options.MemoryUsageLimitPercentage = configuration.GetValue("Orleans:MemoryLimitPercent", 80);
             options.MemoryUsageTargetPercentage = Math.Max(10, options.MemoryUsageLimitPercentage - 10);
         });
+        // One silo finds every grain in its own directory: a cache of where grains are is one more entry per
+        // activation (~170 B a resident visitor, measured) and saves nothing. A cluster keeps Orleans' LRU cache.
+        var singleSilo = !ClusterSettings.From(configuration).IsCluster;
+        silo.Configure<GrainDirectoryOptions>(options => options.CachingStrategy = configuration.GetValue("Orleans:DirectoryCaching",
+            singleSilo ? GrainDirectoryOptions.CachingStrategyType.None : options.CachingStrategy));
         return silo;
     }
 

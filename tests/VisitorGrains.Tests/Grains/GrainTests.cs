@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Serialization;
 using VisitorGrains.Domain.Alerts;
 using VisitorGrains.Domain.Collecting;
@@ -158,5 +160,19 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         var view = await visitor.GetAsync();
         Assert.Equal(StageNames.Display(Stage.Mql), view!.Stage);
         Assert.Equal("score reached the MQL threshold", view.StageHistory[^1].Reason);
+    }
+
+    [Fact]
+    public async Task OneSilo_KeepsNoDirectoryCache_AndStillFindsItsGrains()
+    {
+        // Every grain is in the silo's own directory: a cache of addresses would be an entry per activation.
+        Assert.Equal(GrainDirectoryOptions.CachingStrategyType.None,
+            fixture.SiloServices.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.CachingStrategy);
+
+        var visitor = fixture.Grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_nocache_1"));
+        await visitor.RecordAsync(Pages("v_nocache_1", "/pricing"), Identification.Of(Company("nocache.example")));
+        await fixture.Cluster.DeactivateAsync(visitor);
+        await visitor.RecordAsync(Pages("v_nocache_1", "/contact"), Identification.Of(Company("nocache.example")));
+        Assert.Equal(2, (await visitor.GetAsync())!.PageViews);
     }
 }
