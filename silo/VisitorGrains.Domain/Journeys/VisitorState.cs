@@ -115,16 +115,16 @@ public sealed class VisitorState
     [Id(23)] public string? Source { get; set; }
     /// <summary>Every company this visitor's activity was counted for: an erasure tells each of them.</summary>
     [Id(24)] public List<string> Companies { get; set; } = [];
-    /// <summary>Every email the visitor identified with (the latest is <see cref="Email"/>).</summary>
-    [Id(25)] public List<string> Emails { get; set; } = [];
-    /// <summary>The emails already in the site's contact index, which finds this visitor by email.</summary>
-    [Id(26)] public List<string> IndexedEmails { get; set; } = [];
+    /// <summary>Every email the visitor identified with (the latest is <see cref="Email"/>); null until one (most never do).</summary>
+    [Id(25)] public List<string>? Emails { get; set; }
+    /// <summary>The emails already in the site's contact index, which finds this visitor by email; null until one.</summary>
+    [Id(26)] public List<string>? IndexedEmails { get; set; }
 
     /// <summary>The companies told about this visitor, also for states stored before they were listed.</summary>
     public IReadOnlyList<string> KnownCompanies() => Company is { } current && !Companies.Contains(current.Id) ? [.. Companies, current.Id] : Companies;
 
     /// <summary>The emails identified with, also for states stored before they were listed.</summary>
-    public IReadOnlyList<string> KnownEmails() => Email is { } current && !Emails.Contains(current) ? [.. Emails, current] : Emails;
+    public IReadOnlyList<string> KnownEmails() => Email is { } current && Emails?.Contains(current) != true ? [.. Emails ?? [], current] : Emails ?? [];
 
     /// <summary>Most visitors send a handful of events: a list scan is enough (and smaller) until there are many.</summary>
     private const int HashFrom = 32;
@@ -370,9 +370,9 @@ public sealed class VisitorState
 
         Unidentified = Company is null ? Shared.Text(entry.Identification.Unidentified) : null;
         Email = entry.Email ?? Email;
-        if (entry.Email is { } email && !Emails.Contains(email))
+        if (entry.Email is { } email && Emails?.Contains(email) != true)
         {
-            Emails.Add(email);
+            (Emails ??= []).Add(email);
         }
 
         if (Company is { } company && entry.Events.Count > 0 && !Companies.Contains(company.Id))

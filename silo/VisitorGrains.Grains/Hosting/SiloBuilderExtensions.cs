@@ -20,6 +20,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddVisitorGrainsServices(configuration);
         silo.Services.AddSingleton<JournalRecovery>();
         silo.Services.AddSingleton<UnsentOutboxes>();
+        silo.Services.AddSingleton<Journeys.VisitorGrainServices>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UnsentOutboxes>());
         silo.AddStartupTask<Bootstrap>();
         silo.Services.AddSingleton<Retention>();

@@ -22,8 +22,7 @@ namespace VisitorGrains.Grains.Journeys;
 /// 202), apply, then tell the company in the background. What the company has not confirmed stays in
 /// the journaled outbox and is sent again, after a failure or a crash, until it is.
 /// </summary>
-public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOptions<StorageOptions> options,
-    SiteDirectory sites, UnsentOutboxes unsent, TimeProvider time, ILogger<VisitorGrain> log) : Grain, IVisitorGrain
+public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisitorGrain
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
@@ -36,7 +35,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
     {
         var (site, visitor) = GrainKeys.Split(this.GetPrimaryKeyString());
         // A visitor's entries are the site's event history (backtests read it); retention trims it.
-        _journal = new(store, serializer, StreamNames.Visitor(this.GetPrimaryKeyString()), options.Value.CheckpointEvery, keepHistory: true);
+        _journal = new(services.Store, services.Serializer, StreamNames.Visitor(this.GetPrimaryKeyString()), services.CheckpointEvery, keepHistory: true);
         var (state, entries) = await _journal.LoadAsync(cancellationToken);
         _state = state?.Share() ?? new VisitorState { Site = Shared.Text(site), Visitor = visitor };
         foreach (var (seq, entry) in entries)
@@ -70,15 +69,15 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         }
         finally
         {
-            unsent.Settled(this.GetGrainId());
+            services.Unsent.Settled(this.GetGrainId());
             VisitorGrainsMetrics.VisitorDeactivated();
         }
     }
 
     public async Task RecordAsync(CollectBatch batch, Identification identification)
     {
-        var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
-        var entry = _state.Decide(batch, identification, rules, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var rules = (await services.Sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        var entry = _state.Decide(batch, identification, rules, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
         if (entry is not null)
         {
             var seq = await _journal.AppendAsync(entry, entry.Events[^1].At);
@@ -104,8 +103,8 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             return null;
         }
 
-        var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var rules = (await services.Sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        var now = services.Time.GetUtcNow().ToUnixTimeMilliseconds();
         var score = _state.Score(now, rules);
         return new VisitorView
         {
@@ -141,14 +140,14 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             return new StageMoveResult(null, "There is no such visitor.");
         }
 
-        var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
-        var (entry, problem) = _state.DecideSalesMove(move, reason, by, rules, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var rules = (await services.Sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        var (entry, problem) = _state.DecideSalesMove(move, reason, by, rules, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
         if (entry is null)
         {
             return new StageMoveResult(await GetAsync(), problem);
         }
 
-        var seq = await _journal.AppendAsync(entry, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var seq = await _journal.AppendAsync(entry, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
         ApplyAndQueue(entry, seq);
         return new StageMoveResult(await GetAsync(), null);
     }
@@ -168,14 +167,14 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
 
         // The history holds every recorded event still within the site's retention, checkpointed or not.
         var events = new List<ExportedEvent>();
-        await foreach (var recorded in store.HistoryAsync(_journal.Stream, 0, long.MaxValue))
+        await foreach (var recorded in services.Store.HistoryAsync(_journal.Stream, 0, long.MaxValue))
         {
             if (recorded.Stream != _journal.Stream)
             {
                 continue; // another visitor whose id starts with this one's
             }
 
-            foreach (var e in serializer.Deserialize<VisitorEntry>(recorded.Entry)!.Events)
+            foreach (var e in services.Serializer.Deserialize<VisitorEntry>(recorded.Entry)!.Events)
             {
                 events.Add(new ExportedEvent(e.Id, KindName(e.Kind), DateTimeOffset.FromUnixTimeMilliseconds(e.At), e.Url, e.Referrer,
                     e.Title, e.EngagedMs, e.Scroll, e.Name, e.Email, e.Props));
@@ -263,7 +262,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
     {
         foreach (var email in _state.KnownEmails())
         {
-            if (_state.IndexedEmails.Contains(email))
+            if (_state.IndexedEmails?.Contains(email) == true)
             {
                 continue;
             }
@@ -271,11 +270,11 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             try
             {
                 await GrainFactory.GetGrain<IContactGrain>(GrainKeys.Contact(_state.Site, ContactKey.Of(_state.Site, email))).AddVisitorAsync(_state.Visitor);
-                _state.IndexedEmails.Add(email);
+                (_state.IndexedEmails ??= []).Add(email);
             }
             catch (Exception ex)
             {
-                log.LogWarning(ex, "Could not index the contact of {Visitor}; trying again later", _state.Visitor);
+                services.Log.LogWarning(ex, "Could not index the contact of {Visitor}; trying again later", _state.Visitor);
                 return;
             }
         }
@@ -295,7 +294,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
     {
         if (_sending.IsCompleted && _state.Outbox.Count > 0)
         {
-            unsent.Sending(this.GetGrainId());
+            services.Unsent.Sending(this.GetGrainId());
             _sending = SendOutboxAsync();
         }
     }
@@ -314,7 +313,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
                 }
                 catch (Exception ex)
                 {
-                    log.LogWarning(ex, "Could not tell company {Company} about {Visitor}; retrying in {Delay}",
+                    services.Log.LogWarning(ex, "Could not tell company {Company} about {Visitor}; retrying in {Delay}",
                         contribution.Company.Id, _state.Visitor, RetryAfter);
                     _retry?.Dispose();
                     _retry = this.RegisterGrainTimer(() =>
@@ -339,7 +338,7 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
             _sending = Task.CompletedTask;
             if (_state.Outbox.Count == 0)
             {
-                unsent.Settled(this.GetGrainId());
+                services.Unsent.Settled(this.GetGrainId());
             }
         }
     }
@@ -351,4 +350,26 @@ public sealed class VisitorGrain(IJournalStore store, Serializer serializer, IOp
         EventKind.Identify => "identify",
         _ => "event",
     };
+}
+
+/// <summary>
+/// What every visitor grain uses, in one object: a resident visitor holds one reference to it instead of
+/// one to each service (they are the many, and each reference is 8 bytes of every one of them).
+/// </summary>
+public sealed class VisitorGrainServices(IJournalStore store, Serializer serializer, IOptions<StorageOptions> options,
+    SiteDirectory sites, UnsentOutboxes unsent, TimeProvider time, ILogger<VisitorGrain> log)
+{
+    public IJournalStore Store => store;
+
+    public Serializer Serializer => serializer;
+
+    public int CheckpointEvery => options.Value.CheckpointEvery;
+
+    public SiteDirectory Sites => sites;
+
+    public UnsentOutboxes Unsent => unsent;
+
+    public TimeProvider Time => time;
+
+    public ILogger<VisitorGrain> Log => log;
 }
