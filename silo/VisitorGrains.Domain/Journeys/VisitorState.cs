@@ -124,7 +124,11 @@ public sealed class VisitorState
     public IReadOnlyList<string> KnownCompanies() => Company is { } current && !Companies.Contains(current.Id) ? [.. Companies, current.Id] : Companies;
 
     /// <summary>The emails identified with, also for states stored before they were listed.</summary>
-    public IReadOnlyList<string> KnownEmails() => Email is { } current && Emails?.Contains(current) != true ? [.. Emails ?? [], current] : Emails ?? [];
+    public IReadOnlyList<string> KnownEmails()
+    {
+        IReadOnlyList<string> emails = Emails ?? [];
+        return Email is { } current && !emails.Contains(current) ? [.. emails, current] : emails;
+    }
 
     /// <summary>Most visitors send a handful of events: a list scan is enough (and smaller) until there are many.</summary>
     private const int HashFrom = 32;

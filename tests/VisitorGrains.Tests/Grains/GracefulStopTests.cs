@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Orleans.TestingHost;
 using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Companies;
 using VisitorGrains.Domain.Journeys;
@@ -26,20 +24,10 @@ public sealed class GracefulStopTests
     public async Task AStoppingSilo_LetsVisitorsFinishTheirOutbox_BeforeItDeactivatesCompanies()
     {
         using var data = new TempDirectory();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["VG_DATA"] = data.Path,
-            ["VG_ADMIN_KEY"] = "test-admin",
-        }));
-        builder.ConfigureSilo((_, silo) =>
-        {
-            // Registered first, so the silo's own store is kept inside it: a company takes a while to record.
-            silo.Services.AddSingleton<SqliteJournalStore>();
-            silo.Services.AddSingleton<IJournalStore>(sp => new SlowCompanies(sp.GetRequiredService<SqliteJournalStore>(), TimeSpan.FromMilliseconds(700)));
-            silo.AddVisitorGrains(silo.Configuration);
-        });
-        var cluster = builder.Build();
+        // The silo's own store, kept inside one where a company takes a while to record.
+        var cluster = GrainClusterFixture.Build(data.Path, services: services => services
+            .AddSingleton<SqliteJournalStore>()
+            .AddSingleton<IJournalStore>(sp => new SlowCompanies(sp.GetRequiredService<SqliteJournalStore>(), TimeSpan.FromMilliseconds(700))));
         await cluster.DeployAsync();
         var company = new CompanyRef { Id = "slow.example", Name = "Slow", Domain = "slow.example", Status = CrmStatus.Target, Owner = "erik" };
         var visitor = cluster.Client.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_stopping_1"));

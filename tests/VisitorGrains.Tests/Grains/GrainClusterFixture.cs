@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using VisitorGrains.Grains.Hosting;
 using VisitorGrains.Tests.Support;
@@ -18,16 +19,28 @@ public sealed class GrainClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["VG_DATA"] = _data.Path,
-            ["VG_ADMIN_KEY"] = "test-admin",
-            ["Storage:CheckpointEvery"] = "1000",
-        }));
-        builder.ConfigureSilo((_, silo) => silo.AddVisitorGrains(silo.Configuration));
-        Cluster = builder.Build();
+        Cluster = Build(_data.Path, new() { ["Storage:CheckpointEvery"] = "1000" });
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>
+    /// One in-process silo with the real grains, its data in <paramref name="data"/>; <paramref name="services"/>
+    /// registers first, so what it registers wins over the silo's defaults.
+    /// </summary>
+    public static InProcessTestCluster Build(string data, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings ?? [])
+        {
+            ["VG_DATA"] = data,
+            ["VG_ADMIN_KEY"] = "test-admin",
+        }));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            services?.Invoke(silo.Services);
+            silo.AddVisitorGrains(silo.Configuration);
+        });
+        return builder.Build();
     }
 
     public async Task DisposeAsync()
