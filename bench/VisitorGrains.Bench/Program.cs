@@ -151,8 +151,7 @@ static async Task<JsonElement> StatsAsync(Uri address, bool collect = true)
     return await http.GetFromJsonAsync<JsonElement>(collect ? "/api/stats?gc=true" : "/api/stats");
 }
 
-static long Visitors(JsonElement stats) =>
-    stats.GetProperty("activations").EnumerateObject().Where(p => p.Name.Equals("VisitorGrain", StringComparison.OrdinalIgnoreCase)).Sum(p => p.Value.GetInt64());
+static long Visitors(JsonElement stats) => stats.GetProperty("residentVisitors").GetInt64();
 
 // Memory per resident visitor grain: the heap and RSS before and after a number of new visitors' first page views.
 static async Task<string> MeasureMemoryAsync(Uri address, BenchOptions options)

@@ -107,7 +107,7 @@ public static class CollectEndpoints
             var identification = await identifier.IdentifyAsync(http.Connection.RemoteIpAddress, EmailOf(batch), site.Accounts, http.RequestAborted);
             try
             {
-                await grains.Get<IVisitorGrain>(GrainKeys.Visitor(batch.Site, batch.Visitor)).RecordAsync(batch, identification);
+                await grains.Visitor(batch.Site, batch.Visitor).RecordAsync(batch, identification);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using VisitorGrains.Api.Access;
 using VisitorGrains.Grains.Storage;
+using VisitorGrains.Grains.Telemetry;
 
 namespace VisitorGrains.Api.Hosting;
 
 /// <summary>
-/// <c>GET /api/stats</c> (admin): this node's memory and the cluster's resident grains by type, for
+/// <c>GET /api/stats</c> (admin): this node's memory, the cluster's resident grains by type and this node's resident visitors, for
 /// operators and for the benchmark's memory-per-visitor figure. <c>?gc=true</c> collects first, so the
 /// heap figure is what is live.
 /// </summary>
@@ -45,6 +46,8 @@ public static class StatsApi
             gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
             allocatedBytes = GC.GetTotalAllocatedBytes(),
             activations,
+            // Visitors are held by their shards (VisitorShardGrain), not as activations: those of this node's silo.
+            residentVisitors = VisitorGrainsMetrics.ResidentVisitors,
             // The embedded store's writer (null in cluster mode): WAL catch-ups hold every page view's commit.
             journal = http.RequestServices.GetService<SqliteJournalStore>()?.Statistics,
         });

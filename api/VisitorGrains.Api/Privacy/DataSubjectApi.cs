@@ -62,7 +62,7 @@ public static class DataSubjectApi
             return fail;
         }
 
-        if (!await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor)).EraseAsync())
+        if (!await grains.Visitor(site, visitor).EraseAsync())
         {
             return NoVisitor(site, visitor);
         }
@@ -112,7 +112,7 @@ public static class DataSubjectApi
         foreach (var visitor in visitors)
         {
             // Each erasure takes the visitor out of the index; one the index knew but that is gone already is taken out here.
-            await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor)).EraseAsync();
+            await grains.Visitor(site, visitor).EraseAsync();
             await contact.RemoveVisitorAsync(visitor);
         }
 
@@ -122,7 +122,7 @@ public static class DataSubjectApi
 
     private static async Task<VisitorDataExport?> ExportAsync(IGrainFactory grains, string site, string visitor, DateTimeOffset now)
     {
-        if (await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor)).ExportAsync() is not { } held)
+        if (await grains.Visitor(site, visitor).ExportAsync() is not { } held)
         {
             return null;
         }

@@ -73,7 +73,7 @@ public static class ProspectsApi
         }
 
         var journeys = await Task.WhenAll(company.Visitors.Take(MaxJourneysPerCompany)
-            .Select(v => grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, v.Visitor)).GetAsync()));
+            .Select(v => grains.Visitor(site, v.Visitor).GetAsync()));
         // The company as the list shows it, with each visitor in full: stage, score and journey.
         var detail = JsonSerializer.SerializeToNode(company, json.Value.SerializerOptions)!.AsObject();
         detail["visitors"] = JsonSerializer.SerializeToNode(journeys.OfType<VisitorView>().ToList(), json.Value.SerializerOptions);
@@ -92,7 +92,7 @@ public static class ProspectsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visitor"] = [SiteAccess.VisitorIdRule] });
         }
 
-        var view = await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor)).GetAsync();
+        var view = await grains.Visitor(site, visitor).GetAsync();
         return view is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"No visitor '{visitor}' on '{site}'.")
             : TypedResults.Ok(view);
@@ -145,7 +145,7 @@ public static class ProspectsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var result = await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor))
+        var result = await grains.Visitor(site, visitor)
             .MoveAsync(move!.Value, reason, http.User.Identity?.Name ?? "sales");
         return result switch
         {
@@ -250,7 +250,7 @@ public static class ProspectsApi
         var alert = found.Count > 0 ? found[0] : null;
         if (alert?.Visitor is { } visitor && alert.Seq == seq)
         {
-            await grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(site, visitor)).MoveAsync(move, reason, by);
+            await grains.Visitor(site, visitor).MoveAsync(move, reason, by);
         }
     }
 }

@@ -14,6 +14,28 @@ public static class GrainKeys
 {
     public static string Visitor(string site, string visitor) => $"{site}/{visitor}";
 
+    /// <summary>Visitor shards per site: enough that the shards of one site keep every core busy, and a cluster's silos share them.</summary>
+    public const int VisitorShards = 64;
+
+    private static readonly string[] ShardSuffixes = Enumerable.Range(0, VisitorShards).Select(i => $"/#{i:d2}").ToArray();
+
+    /// <summary>
+    /// The shard of a visitor: "site/#nn", from a hash of the visitor id that every process computes alike
+    /// (FNV-1a over its UTF-16 code units; string.GetHashCode differs per process).
+    /// </summary>
+    public static string VisitorShard(string site, string visitor) => site + ShardSuffixes[ShardOf(visitor)];
+
+    public static int ShardOf(string visitor)
+    {
+        var hash = 2166136261u;
+        foreach (var c in visitor)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % VisitorShards);
+    }
+
     public static string Company(string site, string company) => $"{site}/{company}";
 
     public static string Contact(string site, string contactKey) => $"{site}/{contactKey}";
@@ -26,34 +48,85 @@ public static class GrainKeys
     }
 }
 
-/// <summary>One visitor of one site (key: site/visitor): journey, sessions, score, stage.</summary>
-public interface IVisitorGrain : IGrainWithStringKey
+/// <summary>
+/// The visitors of one site whose ids fall in one shard (key: site/shard, see <see cref="GrainKeys.VisitorShard"/>),
+/// each with its journey, sessions, score and stage. Visitors are the many: an Orleans activation each would
+/// cost ~1.7 KB of Orleans' own per resident visitor and a deactivation each; a shard holds them as plain
+/// objects and lets the idle ones go. Calls for one visitor run one at a time, in order; different visitors
+/// interleave. Callers use <see cref="VisitorLookup.Visitor(IGrainFactory, string, string)"/>.
+/// </summary>
+public interface IVisitorShardGrain : IGrainWithStringKey
 {
     /// <summary>Records a validated batch. When it returns, the new events are durable.</summary>
-    Task RecordAsync(CollectBatch batch, Identification identification);
+    Task RecordAsync(string visitor, CollectBatch batch, Identification identification);
 
-    Task<VisitorView?> GetAsync();
+    Task<VisitorView?> GetAsync(string visitor);
 
     /// <summary>A move made by sales: accept, reject (back to nurture), opportunity, customer.</summary>
-    Task<StageMoveResult> MoveAsync(SalesMove move, string reason, string by);
+    Task<StageMoveResult> MoveAsync(string visitor, SalesMove move, string reason, string by);
 
-    /// <summary>Activates the grain so that it replays its journal and re-sends what it owes others.</summary>
-    Task RecoverAsync();
+    /// <summary>Loads the visitor so that it replays its journal and re-sends what it owes others, and waits for that.</summary>
+    Task RecoverAsync(string visitor);
 
     /// <summary>Everything held about the visitor (a data subject's access request); null when there is no such visitor.</summary>
-    Task<VisitorExport?> ExportAsync();
+    Task<VisitorExport?> ExportAsync(string visitor);
 
     /// <summary>
     /// Erases the visitor everywhere: its companies forget it, the feed's alerts and their handling stop
     /// naming it, the contact index drops it, then its own stream goes. False when there is no such visitor.
     /// </summary>
-    Task<bool> EraseAsync();
+    Task<bool> EraseAsync(string visitor);
 
     /// <summary>
     /// Retention: a visitor last active before <paramref name="before"/> (epoch ms) is erased (true);
     /// otherwise what happened before it leaves the visitor's state.
     /// </summary>
-    Task<bool> ForgetBeforeAsync(long before);
+    Task<bool> ForgetBeforeAsync(string visitor, long before);
+
+    /// <summary>
+    /// Lets go of the visitors idle for at least <paramref name="idle"/> (each checkpointed first, as at a
+    /// deactivation); returns how many went. The shard does this on its own every collection quantum.
+    /// </summary>
+    Task<int> LetGoIdleAsync(TimeSpan idle);
+
+    /// <summary>How many visitors the shard holds now.</summary>
+    Task<int> ResidentAsync();
+}
+
+/// <summary>One visitor, addressed through its shard: the calls of <see cref="IVisitorShardGrain"/> for that visitor.</summary>
+public readonly struct VisitorRef(IVisitorShardGrain shard, string visitor)
+{
+    public IVisitorShardGrain Shard => shard;
+
+    public string Id => visitor;
+
+    public Task RecordAsync(CollectBatch batch, Identification identification) => shard.RecordAsync(visitor, batch, identification);
+
+    public Task<VisitorView?> GetAsync() => shard.GetAsync(visitor);
+
+    public Task<StageMoveResult> MoveAsync(SalesMove move, string reason, string by) => shard.MoveAsync(visitor, move, reason, by);
+
+    public Task RecoverAsync() => shard.RecoverAsync(visitor);
+
+    public Task<VisitorExport?> ExportAsync() => shard.ExportAsync(visitor);
+
+    public Task<bool> EraseAsync() => shard.EraseAsync(visitor);
+
+    public Task<bool> ForgetBeforeAsync(long before) => shard.ForgetBeforeAsync(visitor, before);
+}
+
+public static class VisitorLookup
+{
+    /// <summary>The visitor <paramref name="visitor"/> of <paramref name="site"/>.</summary>
+    public static VisitorRef Visitor(this IGrainFactory grains, string site, string visitor) =>
+        new(grains.Get<IVisitorShardGrain>(GrainKeys.VisitorShard(site, visitor)), visitor);
+
+    /// <summary>The visitor of a "site/visitor" key (<see cref="GrainKeys.Visitor"/>), as stream names carry it.</summary>
+    public static VisitorRef Visitor(this IGrainFactory grains, string key)
+    {
+        var (site, visitor) = GrainKeys.Split(key);
+        return grains.Visitor(site, visitor);
+    }
 }
 
 /// <summary>One company as seen by one site (key: site/company): account score, visitors, alerts.</summary>

@@ -26,7 +26,7 @@ public sealed class JournalRecovery(IJournalStore store, IGrainFactory grains, I
                 var key = stream[(stream.IndexOf('/', StringComparison.Ordinal) + 1)..];
                 var recovery = stream switch
                 {
-                    _ when stream.StartsWith(StreamNames.VisitorPrefix, StringComparison.Ordinal) => grains.GetGrain<IVisitorGrain>(key).RecoverAsync(),
+                    _ when stream.StartsWith(StreamNames.VisitorPrefix, StringComparison.Ordinal) => grains.Visitor(key).RecoverAsync(),
                     _ when stream.StartsWith(StreamNames.CompanyPrefix, StringComparison.Ordinal) => grains.GetGrain<ICompanyGrain>(key).RecoverAsync(),
                     _ when stream.StartsWith(StreamNames.FeedPrefix, StringComparison.Ordinal) => grains.GetGrain<IFeedGrain>(key).RecoverAsync(),
                     _ => Task.CompletedTask,

@@ -71,7 +71,7 @@ public sealed class Retention(IJournalStore store, IGrainFactory grains, IOption
             var stale = await store.StreamsWithEntriesBeforeAsync(prefix, before, Batch, cancellationToken);
             foreach (var visitor in stale)
             {
-                if (await grains.GetGrain<IVisitorGrain>(visitor[StreamNames.VisitorPrefix.Length..]).ForgetBeforeAsync(before))
+                if (await grains.Visitor(visitor[StreamNames.VisitorPrefix.Length..]).ForgetBeforeAsync(before))
                 {
                     erased++;
                 }

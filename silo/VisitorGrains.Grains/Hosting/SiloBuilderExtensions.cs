@@ -21,6 +21,11 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton<JournalRecovery>();
         silo.Services.AddSingleton<UnsentOutboxes>();
         silo.Services.AddSingleton<Journeys.VisitorGrainServices>();
+        // Visitors are the many, held by their shards: one idle for a few minutes has left the site, and its
+        // state is a checkpoint away. This bounds resident visitors to arrivals × this age, whatever the total.
+        silo.Services.AddSingleton(new Journeys.VisitorCollection(
+            configuration.GetValue("Orleans:VisitorCollectionAge", TimeSpan.FromMinutes(5)),
+            configuration.GetValue("Orleans:CollectionQuantum", TimeSpan.FromSeconds(10))));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UnsentOutboxes>());
         silo.AddStartupTask<Bootstrap>();
         silo.Services.AddSingleton<Retention>();
@@ -33,13 +38,8 @@ public static class SiloBuilderExtensions
         silo.Configure<GrainCollectionOptions>(options =>
         {
             options.CollectionAge = configuration.GetValue("Orleans:CollectionAge", TimeSpan.FromMinutes(15));
-            // Visitors are the many: one idle for a few minutes has left the site; its state is a checkpoint
-            // away. This bounds resident visitors to arrivals × this age, whatever the total.
-            options.ClassSpecificCollectionAge[typeof(Journeys.VisitorGrain).FullName!] =
-                configuration.GetValue("Orleans:VisitorCollectionAge", TimeSpan.FromMinutes(5));
-            // Collected in small rounds: with the default of a minute, a round deactivates a minute of
-            // arrivals at once (100,000 visitors at 2,000/s), each writing its checkpoint, and page views
-            // queue behind them.
+            // Collected in small rounds (companies, contacts; visitor shards let their own visitors go on the
+            // same quantum): with the default of a minute, a round deactivates a minute of arrivals at once.
             options.CollectionQuantum = configuration.GetValue("Orleans:CollectionQuantum", TimeSpan.FromSeconds(10));
             // And if memory runs short anyway, the least recently used activations go first.
             options.EnableActivationSheddingOnMemoryPressure = configuration.GetValue("Orleans:ShedOnMemoryPressure", true);

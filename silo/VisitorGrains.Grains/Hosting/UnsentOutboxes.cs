@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Storage;
 
 namespace VisitorGrains.Grains.Hosting;
 
@@ -14,15 +15,15 @@ namespace VisitorGrains.Grains.Hosting;
 public sealed class UnsentOutboxes(IGrainFactory grains, ILogger<UnsentOutboxes> log) : ILifecycleParticipant<ISiloLifecycle>
 {
     private const int Rounds = 3;
-    private readonly ConcurrentDictionary<GrainId, byte> _sending = new();
+    private readonly ConcurrentDictionary<string, byte> _sending = new();
 
     public int Count => _sending.Count;
 
-    /// <summary>A visitor began sending its outbox.</summary>
-    public void Sending(GrainId visitor) => _sending.TryAdd(visitor, 0);
+    /// <summary>A visitor (named by its journal's stream) began sending its outbox.</summary>
+    public void Sending(string stream) => _sending.TryAdd(stream, 0);
 
-    /// <summary>A visitor's outbox is empty, or it is deactivating and its journal keeps what is unsent.</summary>
-    public void Settled(GrainId visitor) => _sending.TryRemove(visitor, out _);
+    /// <summary>A visitor's outbox is empty, or its shard let it go and its journal keeps what is unsent.</summary>
+    public void Settled(string stream) => _sending.TryRemove(stream, out _);
 
     // The stop of the last stage runs first, before the silo's own stop steps.
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -45,7 +46,7 @@ public sealed class UnsentOutboxes(IGrainFactory grains, ILogger<UnsentOutboxes>
                     {
                         try
                         {
-                            await grains.GetGrain<IVisitorGrain>(visitor).RecoverAsync();
+                            await grains.Visitor(visitor[StreamNames.VisitorPrefix.Length..]).RecoverAsync();
                         }
                         catch (Exception ex)
                         {

@@ -41,7 +41,7 @@ public static class VisitorGrainsMetrics
     {
         // Additive across silos: summed by a scraper, shown as gauges by Prometheus.
         Meter.CreateObservableUpDownCounter("visitorgrains.visitors.active", () => Volatile.Read(ref _visitors), "{grain}",
-            "Visitor grains resident (activated) in this process.");
+            "Visitors resident in this process (held by their shards, loaded until idle).");
         Meter.CreateObservableUpDownCounter("visitorgrains.companies.active", () => Volatile.Read(ref _companies), "{grain}",
             "Company grains resident (activated) in this process.");
     }
@@ -104,6 +104,9 @@ public static class VisitorGrainsMetrics
 
     /// <summary>An alert sent live to one connection, <paramref name="latency"/> after its batch was accepted.</summary>
     public static void AlertDelivered(TimeSpan latency) => AlertLatency.Record(Math.Max(0, latency.TotalMilliseconds));
+
+    /// <summary>Visitors held by this silo's shards now.</summary>
+    public static long ResidentVisitors => Volatile.Read(ref _visitors);
 
     public static void VisitorActivated() => Interlocked.Increment(ref _visitors);
 

@@ -43,7 +43,7 @@ public sealed class DecayTests : IAsyncLifetime
     public async Task AVisitorsAndItsCompanysScores_HalveEveryFourteenDays()
     {
         var company = new CompanyRef { Id = "fading.example", Name = "Fading" };
-        var visitor = _cluster.Client.GetGrain<IVisitorGrain>(GrainKeys.Visitor("demo", "v_fading_01"));
+        var visitor = _cluster.Client.Visitor("demo", "v_fading_01");
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         await visitor.RecordAsync(new CollectBatch
         {

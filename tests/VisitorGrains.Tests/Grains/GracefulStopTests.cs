@@ -30,7 +30,7 @@ public sealed class GracefulStopTests
             .AddSingleton<IJournalStore>(sp => new SlowCompanies(sp.GetRequiredService<SqliteJournalStore>(), TimeSpan.FromMilliseconds(700))));
         await cluster.DeployAsync();
         var company = new CompanyRef { Id = "slow.example", Name = "Slow", Domain = "slow.example", Status = CrmStatus.Target, Owner = "erik" };
-        var visitor = cluster.Client.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_stopping_1"));
+        var visitor = cluster.Client.Visitor(Site, "v_stopping_1");
         var unsent = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<UnsentOutboxes>();
 
         // Three contributions queue in the visitor's outbox; the first is on its way to the company.

@@ -37,15 +37,27 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
     [Fact]
     public async Task AReferenceFromCachedNames_IsTheReferenceOrleansMakes()
     {
-        var key = GrainKeys.Visitor(Site, "v_lookup_1");
-        var fast = fixture.Grains.Get<IVisitorGrain>(key);
-        var usual = fixture.Grains.GetGrain<IVisitorGrain>(key);
+        var key = GrainKeys.VisitorShard(Site, "v_lookup_1");
+        var fast = fixture.Grains.Get<IVisitorShardGrain>(key);
+        var usual = fixture.Grains.GetGrain<IVisitorShardGrain>(key);
         Assert.Equal(usual.GetGrainId(), fast.GetGrainId());
         Assert.Equal(((GrainReference)usual).InterfaceType, ((GrainReference)fast).InterfaceType);
         Assert.Equal(fixture.Grains.GetGrain<ICompanyGrain>("demo/x.example").GetGrainId(), fixture.Grains.Get<ICompanyGrain>("demo/x.example").GetGrainId());
 
-        await fast.RecordAsync(Pages("v_lookup_1", "/pricing"), Identification.None(UnidentifiedReason.Unknown));
-        Assert.Equal(1, (await usual.GetAsync())!.PageViews);
+        await fast.RecordAsync("v_lookup_1", Pages("v_lookup_1", "/pricing"), Identification.None(UnidentifiedReason.Unknown));
+        Assert.Equal(1, (await usual.GetAsync("v_lookup_1"))!.PageViews);
+    }
+
+    [Fact]
+    public void VisitorShards_AreSpreadAndTheSameInEveryProcess()
+    {
+        // FNV-1a of the id: fixed values, so that an API node and a silo built apart agree on a visitor's shard.
+        Assert.Equal("demo/#" + GrainKeys.ShardOf("v_anna_0001").ToString("d2"), GrainKeys.VisitorShard("demo", "v_anna_0001"));
+        Assert.Equal(GrainKeys.ShardOf("v_anna_0001"), GrainKeys.ShardOf(new string("v_anna_0001".ToCharArray())));
+        var counts = Enumerable.Range(0, 64_000).GroupBy(i => GrainKeys.ShardOf($"v_{i:x8}")).Select(g => g.Count()).ToList();
+        Assert.Equal(GrainKeys.VisitorShards, counts.Count);
+        Assert.InRange(counts.Min(), 800, 1000);
+        Assert.InRange(counts.Max(), 1000, 1200);
     }
 
     private Func<Task<CompanyView?>> CompanyView(string companyId) =>
@@ -59,8 +71,8 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
     public async Task VisitorsOfOneCompany_TogetherMakeItHot_AndRaiseOneAlert()
     {
         var company = Company("hot-together.example");
-        var anna = fixture.Grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_anna_0001"));
-        var bo = fixture.Grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_bo_000001"));
+        var anna = fixture.Grains.Visitor(Site, "v_anna_0001");
+        var bo = fixture.Grains.Visitor(Site, "v_bo_000001");
 
         await anna.RecordAsync(Pages("v_anna_0001", "/pricing", "/contact"), Identification.Of(company));
         Assert.Equal(45, (await Eventually.GetAsync(CompanyView(company.Id), v => v is not null))!.Score);
@@ -83,7 +95,7 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
     public async Task ResentBatch_IsCountedOnce()
     {
         var company = Company("resent.example");
-        var visitor = fixture.Grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_resent_01"));
+        var visitor = fixture.Grains.Visitor(Site, "v_resent_01");
         var batch = Pages("v_resent_01", "/pricing");
 
         await visitor.RecordAsync(batch, Identification.Of(company));
@@ -97,19 +109,86 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
     }
 
     [Fact]
-    public async Task VisitorState_SurvivesDeactivation()
+    public async Task VisitorState_SurvivesItsShardsDeactivation()
     {
-        var visitor = fixture.Grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_sleepy_01"));
+        var visitor = fixture.Grains.Visitor(Site, "v_sleepy_01");
         await visitor.RecordAsync(Pages("v_sleepy_01", "/pricing", "/blog/x", "/contact"), Identification.None(UnidentifiedReason.Residential));
         var before = await visitor.GetAsync();
 
-        await fixture.Cluster.DeactivateAsync(visitor);
+        await fixture.Cluster.DeactivateAsync(visitor.Shard);
         var after = await visitor.GetAsync();
 
         Assert.Equal(3, after!.PageViews);
         Assert.Equal(before!.Score, after.Score);
         Assert.Equal(["/pricing", "/blog/x", "/contact"], after.Journey.Select(j => j.Path));
         Assert.Equal(UnidentifiedReason.Residential, after.Unidentified);
+    }
+
+    [Fact]
+    public async Task AnIdleVisitor_IsLetGoCheckpointed_AndLoadsAgainOnItsNextCall()
+    {
+        var store = fixture.SiloServices.GetRequiredService<IJournalStore>();
+        var visitor = fixture.Grains.Visitor(Site, "v_idle_0001");
+        await visitor.RecordAsync(Pages("v_idle_0001", "/pricing", "/contact"), Identification.Of(Company("idle.example")));
+        await Eventually.GetAsync(CompanyView("idle.example"), v => v is not null); // its company has it: nothing owed
+        var held = await visitor.Shard.ResidentAsync();
+
+        var gone = await visitor.Shard.LetGoIdleAsync(TimeSpan.Zero);
+
+        Assert.InRange(gone, 1, held);
+        Assert.Equal(held - gone, await visitor.Shard.ResidentAsync());
+        var stored = await store.LoadAsync(StreamNames.Visitor(GrainKeys.Visitor(Site, "v_idle_0001")));
+        Assert.Equal(1, stored.SnapshotSeq); // a checkpoint as it went, so a restart replays nothing
+        Assert.Empty(stored.Entries);
+        await visitor.RecordAsync(Pages("v_idle_0001", "/jobs"), Identification.Of(Company("idle.example")));
+        var view = await visitor.GetAsync();
+        Assert.Equal(3, view!.PageViews);
+        Assert.Equal(["/pricing", "/contact", "/jobs"], view.Journey.Select(j => j.Path));
+    }
+
+    [Fact]
+    public async Task CallsForOneVisitor_RunOneAtATime_WhileOthersInTheShardInterleave()
+    {
+        // Two ids in one shard, each sent twenty batches at once (Orleans may deliver them in any order).
+        var first = "v_turns_0001";
+        var second = Enumerable.Range(2, 10_000).Select(i => $"v_turns_{i:d4}").First(v => GrainKeys.ShardOf(v) == GrainKeys.ShardOf(first));
+        var a = fixture.Grains.Visitor(Site, first);
+        var b = fixture.Grains.Visitor(Site, second);
+
+        await Task.WhenAll(Enumerable.Range(0, 20).SelectMany(i => new[]
+        {
+            a.RecordAsync(Pages(first, $"/a/{i}"), Identification.None(UnidentifiedReason.Residential)),
+            b.RecordAsync(Pages(second, $"/b/{i}"), Identification.None(UnidentifiedReason.Residential)),
+        }));
+
+        // Run together, two calls of one visitor would decide on the same state and write the same sequence:
+        // one at a time, every batch is one entry of an unbroken journal, and every page is in the journey.
+        var store = fixture.SiloServices.GetRequiredService<IJournalStore>();
+        foreach (var (visitor, prefix) in new[] { (a, "/a/"), (b, "/b/") })
+        {
+            var view = (await visitor.GetAsync())!;
+            Assert.Equal(20, view.PageViews);
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => prefix + i).Order(), view.Journey.Select(j => j.Path).Order());
+            var stored = await store.LoadAsync(StreamNames.Visitor(GrainKeys.Visitor(Site, visitor.Id)));
+            Assert.Equal(Enumerable.Range((int)stored.SnapshotSeq + 1, 20 - (int)stored.SnapshotSeq).Select(seq => (long)seq), stored.Entries.Select(e => e.Seq));
+        }
+    }
+
+    [Fact]
+    public async Task LookingUpAnUnknownVisitor_LeavesNothingResident()
+    {
+        var visitor = fixture.Grains.Visitor(Site, "v_nobody_01");
+        Assert.Null(await visitor.GetAsync());
+        var held = await visitor.Shard.ResidentAsync();
+
+        // Not idle for an hour, but nothing is stored for it: it goes now, and writes nothing as it goes.
+        var gone = await visitor.Shard.LetGoIdleAsync(TimeSpan.FromHours(1));
+
+        Assert.InRange(gone, 1, held);
+        Assert.Equal(held - gone, await visitor.Shard.ResidentAsync());
+        var stored = await fixture.SiloServices.GetRequiredService<IJournalStore>().LoadAsync(StreamNames.Visitor(GrainKeys.Visitor(Site, "v_nobody_01")));
+        Assert.Null(stored.Snapshot);
+        Assert.Empty(stored.Entries);
     }
 
     [Fact]
@@ -124,7 +203,7 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         await fixture.SiloServices.GetRequiredService<IJournalStore>().AppendAsync(StreamNames.Visitor(key), 1, serializer.SerializeToArray(entry), entry.Events[^1].At);
         Assert.Contains(StreamNames.Visitor(key), await fixture.SiloServices.GetRequiredService<IJournalStore>().PendingStreamsAsync());
 
-        await fixture.Grains.GetGrain<IVisitorGrain>(key).RecoverAsync();
+        await fixture.Grains.Visitor(key).RecoverAsync();
 
         var view = await fixture.Grains.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, company.Id)).GetAsync();
         Assert.Equal(25, view!.Score);
@@ -153,7 +232,7 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
     [Fact]
     public async Task VisitorStage_MovesToMqlWithItsReason()
     {
-        var visitor = fixture.Grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_stages_01"));
+        var visitor = fixture.Grains.Visitor(Site, "v_stages_01");
 
         await visitor.RecordAsync(Pages("v_stages_01", "/pricing", "/contact"), Identification.Of(Company("stages.example")));
 
@@ -169,9 +248,9 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
         Assert.Equal(GrainDirectoryOptions.CachingStrategyType.None,
             fixture.SiloServices.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.CachingStrategy);
 
-        var visitor = fixture.Grains.GetGrain<IVisitorGrain>(GrainKeys.Visitor(Site, "v_nocache_1"));
+        var visitor = fixture.Grains.Visitor(Site, "v_nocache_1");
         await visitor.RecordAsync(Pages("v_nocache_1", "/pricing"), Identification.Of(Company("nocache.example")));
-        await fixture.Cluster.DeactivateAsync(visitor);
+        await fixture.Cluster.DeactivateAsync(visitor.Shard);
         await visitor.RecordAsync(Pages("v_nocache_1", "/contact"), Identification.Of(Company("nocache.example")));
         Assert.Equal(2, (await visitor.GetAsync())!.PageViews);
     }

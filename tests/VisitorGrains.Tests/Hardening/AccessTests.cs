@@ -427,7 +427,7 @@ public sealed class AccessTests
         "path" when route.Contains("/HistoricalStats/", StringComparison.Ordinal) => silo,
         "path" when route.Contains("/fonts/", StringComparison.Ordinal) => "fa-solid-900.woff2",
         "path" when route.Contains("/img/", StringComparison.Ordinal) => "OrleansLogo.png",
-        "grainName" => typeof(VisitorGrains.Grains.Journeys.VisitorGrain).FullName!,
+        "grainName" => typeof(VisitorGrains.Grains.Journeys.VisitorShardGrain).FullName!,
         "page" => "1",
         _ => throw new InvalidOperationException($"No test value for {{{parameter}}} in {route}: add one to {nameof(ValueOf)}."),
     };

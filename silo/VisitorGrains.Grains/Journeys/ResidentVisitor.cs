@@ -18,91 +18,117 @@ using VisitorGrains.Grains.Telemetry;
 namespace VisitorGrains.Grains.Journeys;
 
 /// <summary>
-/// One visitor of one site. Decide (domain), append to the journal (durable: the caller may answer
-/// 202), apply, then tell the company in the background. What the company has not confirmed stays in
-/// the journaled outbox and is sent again, after a failure or a crash, until it is.
+/// One visitor of one site, held by its shard while it browses. Decide (domain), append to the journal
+/// (durable: the caller may answer 202), apply, then tell the company in the background. What the company
+/// has not confirmed stays in the journaled outbox and is sent again, after a failure or a crash, until it is.
+/// The shard runs one call of a visitor at a time (<see cref="Turn"/>); the background send interleaves
+/// with them, as it would in a grain of its own.
 /// </summary>
-public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisitorGrain
+internal sealed class ResidentVisitor
 {
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
-
-    private Journal<VisitorState, VisitorEntry> _journal = null!;
+    private Journal<VisitorState, VisitorEntry>? _journal;
     private VisitorState _state = null!;
     private Task _sending = Task.CompletedTask;
-    private IGrainTimer? _retry;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>The last call queued for this visitor; the next one runs after it.</summary>
+    public Task Turn = Task.CompletedTask;
+
+    /// <summary>When a call for the visitor last came (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastUsed;
+
+    public bool Loaded => _journal is not null;
+
+    /// <summary>Nothing stored: a lookup of an unknown visitor, or one erased; the shard lets it go at once.</summary>
+    public bool Empty => _journal is not null && _state.Seq == 0 && _state.Outbox.Count == 0;
+
+    /// <summary>A send under way, or contributions the company has not confirmed yet (a retry is due).</summary>
+    public bool Owing => !_sending.IsCompleted || (_journal is not null && _state.Outbox.Count > 0);
+
+    /// <summary>Replays the journal, re-sends what the company has not confirmed, indexes contacts.</summary>
+    public async Task LoadAsync(VisitorShardGrain shard, string site, string visitor)
     {
-        var (site, visitor) = GrainKeys.Split(this.GetPrimaryKeyString());
+        var services = shard.Services;
+        var key = GrainKeys.Visitor(site, visitor);
         // A visitor's entries are the site's event history (backtests read it); retention trims it.
-        _journal = new(services.Store, services.Serializer, StreamNames.Visitor(this.GetPrimaryKeyString()), services.CheckpointEvery, keepHistory: true);
-        var (state, entries) = await _journal.LoadAsync(cancellationToken);
+        var journal = new Journal<VisitorState, VisitorEntry>(services.Store, services.Serializer, StreamNames.Visitor(key),
+            services.CheckpointEvery, keepHistory: true);
+        var (state, entries) = await journal.LoadAsync();
         _state = state?.Share() ?? new VisitorState { Site = Shared.Text(site), Visitor = visitor };
+        _journal = journal;
         foreach (var (seq, entry) in entries)
         {
             ApplyAndQueue(entry, seq);
         }
 
-        StartSending();
-        await IndexContactsAsync();
-        if (_state.Outbox.Count == 0 && _journal.CheckpointDue)
-        {
-            await _journal.CheckpointAsync(_state);
-        }
-
         VisitorGrainsMetrics.VisitorActivated();
+        StartSending(shard);
+        await IndexContactsAsync(shard);
+        if (_state.Outbox.Count == 0 && journal.CheckpointDue)
+        {
+            await journal.CheckpointAsync(_state);
+        }
     }
 
     /// <summary>
-    /// A checkpoint is written only with an empty outbox: what the company has not confirmed stays in
-    /// entries past the checkpoint, where recovery after a crash finds it.
+    /// Before the shard lets the visitor go: the send under way finishes, then a checkpoint, written only
+    /// with an empty outbox: what the company has not confirmed stays in entries past the checkpoint, where
+    /// recovery after a crash finds it.
     /// </summary>
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public async Task LetGoAsync(VisitorShardGrain shard)
     {
-        try
+        if (_journal is null)
         {
-            await _sending;
-            if (_state.Outbox.Count == 0)
-            {
-                await _journal.CheckpointAsync(_state);
-            }
+            return;
         }
-        finally
+
+        await _sending;
+        if (_state.Outbox.Count == 0)
         {
-            services.Unsent.Settled(this.GetGrainId());
+            await _journal.CheckpointAsync(_state);
+        }
+    }
+
+    /// <summary>The shard has let the visitor go: whatever is unsent stays in its journal.</summary>
+    public void Gone(VisitorShardGrain shard)
+    {
+        if (_journal is not null)
+        {
+            shard.Services.Unsent.Settled(_journal.Stream);
             VisitorGrainsMetrics.VisitorDeactivated();
         }
     }
 
-    public async Task RecordAsync(CollectBatch batch, Identification identification)
+    public async Task RecordAsync(VisitorShardGrain shard, CollectBatch batch, Identification identification)
     {
+        var journal = _journal!;
+        var services = shard.Services;
         var rules = (await services.Sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
         var entry = _state.Decide(batch, identification, rules, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
         if (entry is not null)
         {
-            var seq = await _journal.AppendAsync(entry, entry.Events[^1].At);
+            var seq = await journal.AppendAsync(entry, entry.Events[^1].At);
             ApplyAndQueue(entry, seq);
             if (entry.Email is not null)
             {
-                await IndexContactsAsync();
+                await IndexContactsAsync(shard);
             }
         }
 
-        StartSending();
-        if (_state.Outbox.Count == 0 && _journal.CheckpointDue)
+        StartSending(shard);
+        if (_state.Outbox.Count == 0 && journal.CheckpointDue)
         {
-            await _journal.CheckpointAsync(_state);
+            await journal.CheckpointAsync(_state);
         }
     }
 
-    public async Task<VisitorView?> GetAsync()
+    public async Task<VisitorView?> GetAsync(VisitorShardGrain shard)
     {
         if (_state.Seq == 0)
         {
-            DeactivateOnIdle();
             return null;
         }
 
+        var services = shard.Services;
         var rules = (await services.Sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
         var now = services.Time.GetUtcNow().ToUnixTimeMilliseconds();
         var score = _state.Score(now, rules);
@@ -132,44 +158,46 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
         };
     }
 
-    public async Task<StageMoveResult> MoveAsync(SalesMove move, string reason, string by)
+    public async Task<StageMoveResult> MoveAsync(VisitorShardGrain shard, SalesMove move, string reason, string by)
     {
         if (_state.Seq == 0)
         {
-            DeactivateOnIdle();
             return new StageMoveResult(null, "There is no such visitor.");
         }
 
+        var services = shard.Services;
         var rules = (await services.Sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
         var (entry, problem) = _state.DecideSalesMove(move, reason, by, rules, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
         if (entry is null)
         {
-            return new StageMoveResult(await GetAsync(), problem);
+            return new StageMoveResult(await GetAsync(shard), problem);
         }
 
-        var seq = await _journal.AppendAsync(entry, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var seq = await _journal!.AppendAsync(entry, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
         ApplyAndQueue(entry, seq);
-        return new StageMoveResult(await GetAsync(), null);
+        return new StageMoveResult(await GetAsync(shard), null);
     }
 
-    public Task RecoverAsync()
+    public Task RecoverAsync(VisitorShardGrain shard)
     {
-        StartSending();
+        StartSending(shard);
         return _sending;
     }
 
-    public async Task<VisitorExport?> ExportAsync()
+    public async Task<VisitorExport?> ExportAsync(VisitorShardGrain shard)
     {
-        if (await GetAsync() is not { } profile)
+        if (await GetAsync(shard) is not { } profile)
         {
             return null;
         }
 
         // The history holds every recorded event still within the site's retention, checkpointed or not.
+        var services = shard.Services;
+        var stream = _journal!.Stream;
         var events = new List<ExportedEvent>();
-        await foreach (var recorded in services.Store.HistoryAsync(_journal.Stream, 0, long.MaxValue))
+        await foreach (var recorded in services.Store.HistoryAsync(stream, 0, long.MaxValue))
         {
-            if (recorded.Stream != _journal.Stream)
+            if (recorded.Stream != stream)
             {
                 continue; // another visitor whose id starts with this one's
             }
@@ -184,29 +212,27 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
         return new VisitorExport { Profile = profile, Events = events, Companies = _state.KnownCompanies(), Emails = _state.KnownEmails() };
     }
 
-    public async Task<bool> EraseAsync()
+    public async Task<bool> EraseAsync(VisitorShardGrain shard)
     {
         if (_state.Seq == 0)
         {
-            DeactivateOnIdle();
             return false;
         }
 
-        await EraseEverywhereAsync();
+        await EraseEverywhereAsync(shard);
         return true;
     }
 
-    public async Task<bool> ForgetBeforeAsync(long before)
+    public async Task<bool> ForgetBeforeAsync(VisitorShardGrain shard, long before)
     {
         if (_state.Seq == 0)
         {
-            DeactivateOnIdle();
             return false;
         }
 
         if (_state.LastSeen < before)
         {
-            await EraseEverywhereAsync();
+            await EraseEverywhereAsync(shard);
             return true;
         }
 
@@ -214,7 +240,7 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
         if (_state.Outbox.Count == 0)
         {
             _state.Forget(before);
-            await _journal.RewriteAsync(_state);
+            await _journal!.RewriteAsync(_state);
         }
 
         return false;
@@ -222,43 +248,42 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
 
     /// <summary>
     /// Others first, the visitor's own stream last: a request that fails half-way finds the visitor
-    /// still there and is simply made again. Calls for this visitor wait meanwhile (one turn at a time).
+    /// still there and is simply made again. Calls for this visitor wait meanwhile (one at a time).
     /// </summary>
-    private async Task EraseEverywhereAsync()
+    private async Task EraseEverywhereAsync(VisitorShardGrain shard)
     {
-        _retry?.Dispose();
         await _sending; // a contribution already on its way reaches the company before the company forgets
         _state.Outbox.Clear();
+        var grains = shard.Grains;
         var (site, visitor) = (_state.Site, _state.Visitor);
-        var feed = GrainFactory.GetGrain<IFeedGrain>(site);
+        var feed = grains.GetGrain<IFeedGrain>(site);
         // The alerts naming the visitor also name companies a state stored before companies were listed may not know.
         var alerted = (await feed.AfterAsync(0, FeedState.Retained)).Where(a => a.Visitor == visitor).Select(a => a.Company.Id);
         foreach (var company in _state.KnownCompanies().Union(alerted, StringComparer.Ordinal))
         {
-            await GrainFactory.GetGrain<ICompanyGrain>(GrainKeys.Company(site, company)).ForgetVisitorAsync(visitor);
+            await grains.GetGrain<ICompanyGrain>(GrainKeys.Company(site, company)).ForgetVisitorAsync(visitor);
         }
 
         var named = await feed.RedactVisitorAsync(visitor);
         if (named.Count > 0)
         {
-            await GrainFactory.GetGrain<IAlertHandlingGrain>(site).RedactAsync(named);
+            await grains.GetGrain<IAlertHandlingGrain>(site).RedactAsync(named);
         }
 
         foreach (var email in _state.KnownEmails())
         {
-            await GrainFactory.GetGrain<IContactGrain>(GrainKeys.Contact(site, ContactKey.Of(site, email))).RemoveVisitorAsync(visitor);
+            await grains.GetGrain<IContactGrain>(GrainKeys.Contact(site, ContactKey.Of(site, email))).RemoveVisitorAsync(visitor);
         }
 
-        await _journal.DeleteAsync();
+        await _journal!.DeleteAsync();
         _state = new VisitorState { Site = site, Visitor = visitor };
-        DeactivateOnIdle();
     }
 
     /// <summary>
     /// Puts the visitor's emails in the site's contact index. A failure is retried on the next batch or
-    /// activation; it never fails a batch that is already durable.
+    /// load; it never fails a batch that is already durable.
     /// </summary>
-    private async Task IndexContactsAsync()
+    private async Task IndexContactsAsync(VisitorShardGrain shard)
     {
         foreach (var email in _state.KnownEmails())
         {
@@ -269,12 +294,12 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
 
             try
             {
-                await GrainFactory.GetGrain<IContactGrain>(GrainKeys.Contact(_state.Site, ContactKey.Of(_state.Site, email))).AddVisitorAsync(_state.Visitor);
+                await shard.Grains.GetGrain<IContactGrain>(GrainKeys.Contact(_state.Site, ContactKey.Of(_state.Site, email))).AddVisitorAsync(_state.Visitor);
                 (_state.IndexedEmails ??= []).Add(email);
             }
             catch (Exception ex)
             {
-                services.Log.LogWarning(ex, "Could not index the contact of {Visitor}; trying again later", _state.Visitor);
+                shard.Services.Log.LogWarning(ex, "Could not index the contact of {Visitor}; trying again later", _state.Visitor);
                 return;
             }
         }
@@ -290,17 +315,18 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
     }
 
     /// <summary>One sender at a time drains the outbox, in order; a failure retries it later.</summary>
-    private void StartSending()
+    public void StartSending(VisitorShardGrain shard)
     {
         if (_sending.IsCompleted && _state.Outbox.Count > 0)
         {
-            services.Unsent.Sending(this.GetGrainId());
-            _sending = SendOutboxAsync();
+            shard.Services.Unsent.Sending(_journal!.Stream);
+            _sending = SendOutboxAsync(shard);
         }
     }
 
-    private async Task SendOutboxAsync()
+    private async Task SendOutboxAsync(VisitorShardGrain shard)
     {
+        var journal = _journal!;
         try
         {
             while (_state.Outbox.Count > 0)
@@ -308,28 +334,23 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
                 var contribution = _state.Outbox[0];
                 try
                 {
-                    await GrainFactory.Get<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
+                    await shard.Grains.Get<ICompanyGrain>(GrainKeys.Company(_state.Site, contribution.Company.Id))
                         .RecordAsync(contribution);
                 }
                 catch (Exception ex)
                 {
-                    services.Log.LogWarning(ex, "Could not tell company {Company} about {Visitor}; retrying in {Delay}",
-                        contribution.Company.Id, _state.Visitor, RetryAfter);
-                    _retry?.Dispose();
-                    _retry = this.RegisterGrainTimer(() =>
-                    {
-                        StartSending();
-                        return Task.CompletedTask;
-                    }, new GrainTimerCreationOptions { DueTime = RetryAfter, Period = Timeout.InfiniteTimeSpan });
+                    shard.Services.Log.LogWarning(ex, "Could not tell company {Company} about {Visitor}; retrying in {Delay}",
+                        contribution.Company.Id, _state.Visitor, VisitorShardGrain.RetryAfter);
+                    shard.RetryLater(_state.Visitor);
                     return;
                 }
 
                 _state.Outbox.RemoveAt(0);
             }
 
-            if (_journal.CheckpointDue)
+            if (journal.CheckpointDue)
             {
-                await _journal.CheckpointAsync(_state);
+                await journal.CheckpointAsync(_state);
             }
         }
         finally
@@ -338,7 +359,7 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
             _sending = Task.CompletedTask;
             if (_state.Outbox.Count == 0)
             {
-                services.Unsent.Settled(this.GetGrainId());
+                shard.Services.Unsent.Settled(journal.Stream);
             }
         }
     }
@@ -353,11 +374,10 @@ public sealed class VisitorGrain(VisitorGrainServices services) : Grain, IVisito
 }
 
 /// <summary>
-/// What every visitor grain uses, in one object: a resident visitor holds one reference to it instead of
-/// one to each service (they are the many, and each reference is 8 bytes of every one of them).
+/// What every visitor shard uses, in one object, with the collection settings for its visitors.
 /// </summary>
 public sealed class VisitorGrainServices(IJournalStore store, Serializer serializer, IOptions<StorageOptions> options,
-    SiteDirectory sites, UnsentOutboxes unsent, TimeProvider time, ILogger<VisitorGrain> log)
+    SiteDirectory sites, UnsentOutboxes unsent, TimeProvider time, ILogger<VisitorShardGrain> log, VisitorCollection collection)
 {
     public IJournalStore Store => store;
 
@@ -371,5 +391,14 @@ public sealed class VisitorGrainServices(IJournalStore store, Serializer seriali
 
     public TimeProvider Time => time;
 
-    public ILogger<VisitorGrain> Log => log;
+    public ILogger<VisitorShardGrain> Log => log;
+
+    public VisitorCollection Collection => collection;
 }
+
+/// <summary>
+/// When a shard lets its visitors go: after <see cref="Age"/> without a call (Orleans:VisitorCollectionAge,
+/// 5 minutes: one idle that long has left the site, and its state is a checkpoint away), looked for every
+/// <see cref="Quantum"/> (Orleans:CollectionQuantum, 10 s). This bounds resident visitors to arrivals × age.
+/// </summary>
+public sealed record VisitorCollection(TimeSpan Age, TimeSpan Quantum);
