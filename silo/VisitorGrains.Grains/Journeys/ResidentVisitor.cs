@@ -30,11 +30,37 @@ internal sealed class ResidentVisitor
     private VisitorState _state = null!;
     private Task _sending = Task.CompletedTask;
 
-    /// <summary>The last call queued for this visitor; the next one runs after it.</summary>
+    /// <summary>
+    /// The last call queued for this visitor while one is under way; the next one runs after it. Once none
+    /// is (<see cref="Calls"/> back at 0) it is let go: a finished call's task holds its arguments (a page
+    /// view's whole batch), and kept by a visitor for minutes it would outlive gen0 and be promoted.
+    /// </summary>
     public Task Turn = Task.CompletedTask;
+
+    /// <summary>Calls queued or under way.</summary>
+    public int Calls;
+
+    /// <summary>Calls ever made: a round letting the visitor go sees whether one came meanwhile.</summary>
+    public uint Uses;
 
     /// <summary>When a call for the visitor last came (<see cref="Environment.TickCount64"/>).</summary>
     public long LastUsed;
+
+    /// <summary>A call is queued: <see cref="Done"/> when it ends, however it ends.</summary>
+    public void Called()
+    {
+        Calls++;
+        Uses++;
+        LastUsed = Environment.TickCount64;
+    }
+
+    public void Done()
+    {
+        if (--Calls == 0)
+        {
+            Turn = Task.CompletedTask;
+        }
+    }
 
     public bool Loaded => _journal is not null;
 
@@ -98,26 +124,34 @@ internal sealed class ResidentVisitor
         }
     }
 
+    /// <summary>Records a batch and ends its call (<see cref="Done"/>): the shard's page-view path has no wrapper of its own.</summary>
     public async Task RecordAsync(VisitorShardGrain shard, CollectBatch batch, Identification identification)
     {
-        var journal = _journal!;
-        var services = shard.Services;
-        var rules = (await services.Sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
-        var entry = _state.Decide(batch, identification, rules, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
-        if (entry is not null)
+        try
         {
-            var seq = await journal.AppendAsync(entry, entry.Events[^1].At);
-            ApplyAndQueue(entry, seq);
-            if (entry.Email is not null)
+            var journal = _journal!;
+            var services = shard.Services;
+            var rules = (await services.Sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+            var entry = _state.Decide(batch, identification, rules, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            if (entry is not null)
             {
-                await IndexContactsAsync(shard);
+                var seq = await journal.AppendAsync(entry, entry.Events[^1].At);
+                ApplyAndQueue(entry, seq);
+                if (entry.Email is not null)
+                {
+                    await IndexContactsAsync(shard);
+                }
+            }
+
+            StartSending(shard);
+            if (_state.Outbox.Count == 0 && journal.CheckpointDue)
+            {
+                await journal.CheckpointAsync(_state);
             }
         }
-
-        StartSending(shard);
-        if (_state.Outbox.Count == 0 && journal.CheckpointDue)
+        finally
         {
-            await journal.CheckpointAsync(_state);
+            Done();
         }
     }
 

@@ -46,7 +46,11 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _retry?.Dispose();
-        var going = _visitors.Values.Select(v => (Visitor: v, Task: v.Turn = LetGoAfterAsync(v, v.Turn))).ToList();
+        var going = _visitors.Values.Select(v =>
+        {
+            v.Calls++;
+            return (Visitor: v, Task: Queued(v, LetGoAfterAsync(this, v, v.Turn)));
+        }).ToList();
         try
         {
             await Task.WhenAll(going.Select(g => g.Task)).WaitAsync(cancellationToken);
@@ -70,16 +74,26 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
     public Task RecordAsync(string visitor, CollectBatch batch, Identification identification)
     {
         var resident = Resident(visitor);
-        // The common case, a loaded visitor with nothing under way, runs at once: no chain, no closure.
-        return resident.Turn = resident.Loaded && resident.Turn.IsCompleted
+        // The common case, a loaded visitor with no other call, runs at once: no chain, no closure.
+        var task = resident.Loaded && resident.Calls == 1
             ? resident.RecordAsync(this, batch, identification)
             : RecordAfterAsync(resident, resident.Turn, visitor, batch, identification);
+        return Queued(resident, task);
     }
 
     private async Task RecordAfterAsync(ResidentVisitor resident, Task previous, string visitor, CollectBatch batch, Identification identification)
     {
-        await ReadyAsync(resident, previous, visitor);
-        await resident.RecordAsync(this, batch, identification);
+        try
+        {
+            await ReadyAsync(resident, previous, visitor);
+        }
+        catch
+        {
+            resident.Done();
+            throw;
+        }
+
+        await resident.RecordAsync(this, batch, identification); // ends the call
     }
 
     public Task<VisitorView?> GetAsync(string visitor) => Queue(visitor, (resident, shard) => resident.GetAsync(shard));
@@ -130,6 +144,7 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
         }, new GrainTimerCreationOptions { DueTime = RetryAfter, Period = Timeout.InfiniteTimeSpan });
     }
 
+    /// <summary>The visitor, held from now on if it was not, with a call queued for it.</summary>
     private ResidentVisitor Resident(string visitor)
     {
         if (!_visitors.TryGetValue(visitor, out var resident))
@@ -138,22 +153,40 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
             _visitors.Add(visitor, resident);
         }
 
-        resident.LastUsed = Environment.TickCount64;
+        resident.Called();
         return resident;
+    }
+
+    /// <summary>The call is the one the next waits for, unless it has ended already.</summary>
+    private static Task Queued(ResidentVisitor resident, Task call)
+    {
+        if (!call.IsCompleted)
+        {
+            resident.Turn = call;
+        }
+
+        return call;
     }
 
     private Task<T> Queue<T>(string visitor, Func<ResidentVisitor, VisitorShardGrain, Task<T>> call)
     {
         var resident = Resident(visitor);
         var task = QueueAfterAsync(resident, resident.Turn, visitor, call);
-        resident.Turn = task;
+        Queued(resident, task);
         return task;
     }
 
     private async Task<T> QueueAfterAsync<T>(ResidentVisitor resident, Task previous, string visitor, Func<ResidentVisitor, VisitorShardGrain, Task<T>> call)
     {
-        await ReadyAsync(resident, previous, visitor);
-        return await call(resident, this);
+        try
+        {
+            await ReadyAsync(resident, previous, visitor);
+            return await call(resident, this);
+        }
+        finally
+        {
+            resident.Done();
+        }
     }
 
     /// <summary>After the visitor's previous call (whatever became of it), loaded from its journal if it is not yet.</summary>
@@ -174,17 +207,25 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
         }
     }
 
-    private async Task LetGoAfterAsync(ResidentVisitor resident, Task previous)
+    private static async Task LetGoAfterAsync(VisitorShardGrain shard, ResidentVisitor resident, Task previous)
     {
         try
         {
-            await previous;
-        }
-        catch
-        {
-        }
+            try
+            {
+                await previous;
+            }
+            catch
+            {
+                // That call's caller has its failure.
+            }
 
-        await resident.LetGoAsync(this);
+            await resident.LetGoAsync(shard);
+        }
+        finally
+        {
+            resident.Done();
+        }
     }
 
     private async Task LetGoIdleRoundAsync()
@@ -205,13 +246,15 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
     /// </summary>
     private async Task<int> LetGoAsync(long cutoff)
     {
-        List<(string Id, ResidentVisitor Visitor, Task Task)>? going = null;
+        List<(string Id, ResidentVisitor Visitor, uint Uses, Task Task)>? going = null;
         foreach (var (id, resident) in _visitors)
         {
             // One still owing its company stays until the company has it (a deactivation leaves it to the journal).
-            if ((resident.LastUsed <= cutoff || resident.Empty || !resident.Loaded) && resident.Turn.IsCompleted && !resident.Owing)
+            if ((resident.LastUsed <= cutoff || resident.Empty || !resident.Loaded) && resident.Calls == 0 && !resident.Owing)
             {
-                (going ??= []).Add((id, resident, resident.Turn = resident.LetGoAsync(this)));
+                resident.Calls++;
+                var task = LetGoAfterAsync(this, resident, Task.CompletedTask);
+                (going ??= []).Add((id, resident, resident.Uses, Queued(resident, task)));
             }
         }
 
@@ -221,7 +264,7 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
         }
 
         var gone = 0;
-        foreach (var (id, resident, task) in going)
+        foreach (var (id, resident, uses, task) in going)
         {
             try
             {
@@ -234,7 +277,7 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
             }
 
             // A call that came meanwhile queued after the checkpoint: the visitor is in use again.
-            if (ReferenceEquals(resident.Turn, task) && _visitors.Remove(id))
+            if (resident.Uses == uses && resident.Calls == 0 && _visitors.Remove(id))
             {
                 _retrying?.Remove(id);
                 resident.Gone(this);
