@@ -23,7 +23,7 @@ public sealed record ApiVariant(string Name, Dictionary<string, string> Environm
 
 public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connections, int Visitors, int Companies, IReadOnlyList<ApiVariant> Variants)
 {
-    /// <summary>Distinct visitors streamed through for the memory figure (resident visitor grains).</summary>
+    /// <summary>Distinct visitors streamed through for the memory figure (resident visitors).</summary>
     public int Resident { get; init; } = 100_000;
     /// <summary>Distinct visitors streamed through for the scale run (0: no scale run).</summary>
     public int Scale { get; init; }

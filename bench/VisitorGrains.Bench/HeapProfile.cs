@@ -46,7 +46,7 @@ internal static class HeapProfile
             var lines = new List<string>
             {
                 string.Create(CultureInfo.InvariantCulture,
-                    $"\nHeap profile at {visitors:N0} resident visitor grains: {types.Values.Sum(t => t.Bytes) / 1048576d:F0} MB in all; the types with an object for every two visitors or more"),
+                    $"\nHeap profile at {visitors:N0} resident visitors: {types.Values.Sum(t => t.Bytes) / 1048576d:F0} MB in all; the types with an object for every two visitors or more"),
                 "| owner | bytes per visitor |", "|---|---:|",
             };
             lines.AddRange(perVisitor.GroupBy(t => Owner(t.Key)).OrderByDescending(g => g.Sum(t => t.Value.Bytes))

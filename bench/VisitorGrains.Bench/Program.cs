@@ -153,7 +153,7 @@ static async Task<JsonElement> StatsAsync(Uri address, bool collect = true)
 
 static long Visitors(JsonElement stats) => stats.GetProperty("residentVisitors").GetInt64();
 
-// Memory per resident visitor grain: the heap and RSS before and after a number of new visitors' first page views.
+// Memory per resident visitor: the heap and RSS before and after a number of new visitors' first page views.
 static async Task<string> MeasureMemoryAsync(Uri address, BenchOptions options)
 {
     var before = await StatsAsync(address);
@@ -163,7 +163,7 @@ static async Task<string> MeasureMemoryAsync(Uri address, BenchOptions options)
     var heap = after.GetProperty("managedHeapBytes").GetInt64() - before.GetProperty("managedHeapBytes").GetInt64();
     var rss = after.GetProperty("workingSetBytes").GetInt64() - before.GetProperty("workingSetBytes").GetInt64();
     return string.Create(CultureInfo.InvariantCulture,
-        $"\nMemory: {options.Resident:N0} new visitors ({stream:F0} page views/s), {added:N0} more resident visitor grains ({Visitors(after):N0} in all): " +
+        $"\nMemory: {options.Resident:N0} new visitors ({stream:F0} page views/s), {added:N0} more resident visitors ({Visitors(after):N0} in all): " +
         $"managed heap +{heap / 1048576d:F1} MB = {heap / (double)Math.Max(1, added):F0} B per visitor; RSS +{rss / 1048576d:F1} MB = {rss / (double)Math.Max(1, added):F0} B per visitor");
 }
 
@@ -174,7 +174,7 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options)
     var lines = new List<string>
     {
         "", $"Scale: {options.Scale:N0} distinct visitors, one page view each; visitors collected after {options.ScaleCollectionAgeSeconds} s idle", "",
-        "| visitors so far | page views/s (last 10,000) | resident visitor grains | managed heap MB | RSS MB |", "|---:|---:|---:|---:|---:|",
+        "| visitors so far | page views/s (last 10,000) | resident visitors | managed heap MB | RSS MB |", "|---:|---:|---:|---:|---:|",
     };
     const int Window = 10_000;
     var printEvery = Math.Max(Window, options.Scale / 20 / Window * Window);
@@ -223,7 +223,7 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options)
     if (resident.Count > 0)
     {
         lines.Add(string.Create(CultureInfo.InvariantCulture,
-            $"\nMost resident visitor grains at any sample: {resident.Max(r => r.Visitors):N0}; largest managed heap {resident.Max(r => r.HeapMb):F0} MB, RSS {resident.Max(r => r.RssMb):F0} MB"));
+            $"\nMost resident visitors at any sample: {resident.Max(r => r.Visitors):N0}; largest managed heap {resident.Max(r => r.HeapMb):F0} MB, RSS {resident.Max(r => r.RssMb):F0} MB"));
     }
 
     if (samples.Count >= 3)
