@@ -16,6 +16,17 @@ if (args.Length > 0 && args[0] == "baseline")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "heap-profile")
+{
+    // Reads a dump in a process of its own (see HeapProfile): prints the profile's lines.
+    foreach (var line in HeapProfile.Read(args[1], long.Parse(args[2], CultureInfo.InvariantCulture)))
+    {
+        Console.WriteLine(line);
+    }
+
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "flood-source")
 {
     await FloodSource.RunAsync(args[1..]);

@@ -27,7 +27,7 @@ public sealed class GracefulStopTests
         // The silo's own store, kept inside one where a company takes a while to record.
         var cluster = GrainClusterFixture.Build(data.Path, services: services => services
             .AddSingleton<SqliteJournalStore>()
-            .AddSingleton<IJournalStore>(sp => new SlowCompanies(sp.GetRequiredService<SqliteJournalStore>(), TimeSpan.FromMilliseconds(700))));
+            .AddSingleton<IJournalStore>(sp => new CompanyAppendsHook(sp.GetRequiredService<SqliteJournalStore>(), () => Task.Delay(700))));
         await cluster.DeployAsync();
         var company = new CompanyRef { Id = "slow.example", Name = "Slow", Domain = "slow.example", Status = CrmStatus.Target, Owner = "erik" };
         var visitor = cluster.Client.Visitor(Site, "v_stopping_1");
@@ -58,44 +58,5 @@ public sealed class GracefulStopTests
             Visitor = "v_stopping_1",
             Events = [new TrackedEvent { Id = $"e_{Guid.NewGuid():N}", Kind = EventKind.PageView, At = now, Url = "https://example.com" + path, Path = path }],
         };
-    }
-
-    /// <summary>The real store, with each company append taking <paramref name="delay"/> longer.</summary>
-    private sealed class SlowCompanies(IJournalStore store, TimeSpan delay) : IJournalStore
-    {
-        public async Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at)
-        {
-            if (stream.StartsWith(StreamNames.CompanyPrefix, StringComparison.Ordinal))
-            {
-                await Task.Delay(delay);
-            }
-
-            await store.AppendAsync(stream, seq, entry, at);
-        }
-
-        public Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default) => store.LoadAsync(stream, cancellationToken);
-
-        public Task CheckpointAsync(string stream, long seq, ReadOnlyMemory<byte> snapshot, bool keepEntries = false) =>
-            store.CheckpointAsync(stream, seq, snapshot, keepEntries);
-
-        public IAsyncEnumerable<HistoryEntry> HistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default) =>
-            store.HistoryAsync(prefix, from, to, cancellationToken);
-
-        public Task<long> CountHistoryAsync(string prefix, long from, long to, CancellationToken cancellationToken = default) =>
-            store.CountHistoryAsync(prefix, from, to, cancellationToken);
-
-        public Task<int> TrimHistoryAsync(string prefix, long before, int max) => store.TrimHistoryAsync(prefix, before, max);
-
-        public Task<IReadOnlyList<string>> StreamsWithEntriesBeforeAsync(string prefix, long before, int max, CancellationToken cancellationToken = default) =>
-            store.StreamsWithEntriesBeforeAsync(prefix, before, max, cancellationToken);
-
-        public Task DeleteAsync(string stream) => store.DeleteAsync(stream);
-
-        public Task PurgeDeletedAsync() => store.PurgeDeletedAsync();
-
-        public Task<IReadOnlyList<string>> PendingStreamsAsync(CancellationToken cancellationToken = default) => store.PendingStreamsAsync(cancellationToken);
-
-        public Task<IReadOnlyList<string>> StreamsAsync(string prefix, int max, CancellationToken cancellationToken = default) =>
-            store.StreamsAsync(prefix, max, cancellationToken);
     }
 }

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.DependencyInjection;
+using VisitorGrains.Domain.Collecting;
+using VisitorGrains.Domain.Companies;
+using VisitorGrains.Domain.Journeys;
+using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Storage;
+using VisitorGrains.Tests.Support;
+
+namespace VisitorGrains.Tests.Grains;
+
+/// <summary>
+/// A shard lets its idle visitors go on its own, each checkpointed, but never one that still owes its
+/// company: that one stays until the company has what it is owed.
+/// </summary>
+public sealed class ShardCollectionTests
+{
+    private const string Site = "demo";
+
+    [Fact]
+    public async Task AnIdleVisitor_IsLetGoByItsShard_OnlyOnceItsCompanyHasWhatItOwes()
+    {
+        using var data = new TempDirectory();
+        // Visitors idle for a second go, looked for every second; companies cannot record for the first 3 s.
+        var failUntil = DateTime.UtcNow.AddSeconds(3);
+        var cluster = GrainClusterFixture.Build(data.Path,
+            new() { ["Orleans:VisitorCollectionAge"] = "00:00:01", ["Orleans:CollectionQuantum"] = "00:00:01" },
+            services => services
+                .AddSingleton<SqliteJournalStore>()
+                .AddSingleton<IJournalStore>(sp => new CompanyAppendsHook(sp.GetRequiredService<SqliteJournalStore>(), () =>
+                    DateTime.UtcNow < failUntil ? throw new IOException("the disk is not there yet") : Task.CompletedTask)));
+        await cluster.DeployAsync();
+        try
+        {
+            var company = new CompanyRef { Id = "owed.example", Name = "Owed", Domain = "owed.example", Status = CrmStatus.Target, Owner = "erik" };
+            var visitor = cluster.Client.Visitor(Site, "v_owing_0001");
+            await visitor.RecordAsync(Page("/pricing"), Identification.Of(company));
+
+            // Its company could not be told: it waits for its retry (5 s on), and rounds meanwhile keep it.
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            Assert.Equal(1, await visitor.Shard.ResidentAsync());
+
+            // Once the retry has reached the company, a round lets it go, checkpointed: a restart replays nothing.
+            await Eventually.GetAsync(() => visitor.Shard.ResidentAsync(), resident => resident == 0, TimeSpan.FromSeconds(30));
+            var view = await cluster.Client.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, "owed.example")).GetAsync();
+            Assert.Equal("v_owing_0001", Assert.Single(view!.Visitors).Visitor);
+            var store = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<IJournalStore>();
+            var stored = await store.LoadAsync(StreamNames.Visitor(GrainKeys.Visitor(Site, "v_owing_0001")));
+            Assert.Equal(1, stored.SnapshotSeq);
+            Assert.Empty(stored.Entries);
+            Assert.Equal(1, (await visitor.GetAsync())!.PageViews);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static CollectBatch Page(string path) => new()
+    {
+        Site = Site,
+        Visitor = "v_owing_0001",
+        Events = [new TrackedEvent
+        {
+            Id = $"e_{Guid.NewGuid():N}", Kind = EventKind.PageView, At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Url = "https://example.com" + path, Path = path,
+        }],
+    };
+}
