@@ -100,7 +100,7 @@ internal sealed class ResidentVisitor
     /// with an empty outbox: what the company has not confirmed stays in entries past the checkpoint, where
     /// recovery after a crash finds it.
     /// </summary>
-    public async Task LetGoAsync(VisitorShardGrain shard)
+    public async Task LetGoAsync()
     {
         if (_journal is null)
         {

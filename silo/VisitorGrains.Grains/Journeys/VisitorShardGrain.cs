@@ -20,6 +20,12 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
 {
     internal static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How a call waits for the visitor's previous one: whatever became of it (its caller has its failure),
+    /// and back on the shard's own scheduler.
+    /// </summary>
+    private const ConfigureAwaitOptions AfterAnyOutcome = ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext;
+
     private readonly Dictionary<string, ResidentVisitor> _visitors = new(StringComparer.Ordinal);
     private string _site = null!;
     private HashSet<string>? _retrying;
@@ -192,15 +198,7 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
     /// <summary>After the visitor's previous call (whatever became of it), loaded from its journal if it is not yet.</summary>
     private async Task ReadyAsync(ResidentVisitor resident, Task previous, string visitor)
     {
-        try
-        {
-            await previous;
-        }
-        catch
-        {
-            // That call's caller has its failure; this one goes on.
-        }
-
+        await previous.ConfigureAwait(AfterAnyOutcome);
         if (!resident.Loaded)
         {
             await resident.LoadAsync(this, _site, visitor);
@@ -211,16 +209,8 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
     {
         try
         {
-            try
-            {
-                await previous;
-            }
-            catch
-            {
-                // That call's caller has its failure.
-            }
-
-            await resident.LetGoAsync(shard);
+            await previous.ConfigureAwait(AfterAnyOutcome);
+            await resident.LetGoAsync();
         }
         finally
         {
