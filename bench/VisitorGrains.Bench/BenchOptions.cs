@@ -31,6 +31,8 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
     /// <summary>The scale run's server collects visitors idle this long (the shipped default is 5 minutes).</summary>
     public int ScaleCollectionAgeSeconds { get; init; } = 60;
     public bool Paced { get; init; } = true;
+    /// <summary>Also measure the durable floor: the bare baseline plus one journal append per page view.</summary>
+    public bool Floor { get; init; } = true;
     /// <summary>After the memory figure, a dump of the server's heap counted by type, per resident visitor.</summary>
     public bool HeapProfile { get; init; }
     /// <summary>Keep-alive connections the abusive address of the flood run uses.</summary>
@@ -67,6 +69,7 @@ public sealed record BenchOptions(int Seconds, int WarmupSeconds, int Connection
             Rate = map.ContainsKey("rate") ? Math.Clamp(Int("rate", 1000), 1, 1_000_000) : null,
             HeapProfile = string.Equals(map.GetValueOrDefault("heap-profile"), "true", StringComparison.OrdinalIgnoreCase),
             Paced = !string.Equals(map.GetValueOrDefault("paced"), "false", StringComparison.OrdinalIgnoreCase),
+            Floor = !string.Equals(map.GetValueOrDefault("floor"), "false", StringComparison.OrdinalIgnoreCase),
         };
     }
 }

@@ -139,12 +139,15 @@ public static class LoadGenerator
 /// <summary>
 /// The server since it started (GET /api/stats): its garbage collector's pause time, collections and bytes
 /// allocated; its store writer's WAL catch-ups and the time they held the writer; the CPU time its process used
-/// (all threads: the cost of a page view, which a busier machine's noise moves far less than throughput).
+/// (all threads: the cost of a page view, which a busier machine's noise moves far less than throughput); the
+/// store's writes (appends, checkpoints, deletes) and the group commits that took them.
 /// </summary>
-public sealed record ServerSample(double PauseMs, int Collections, long AllocatedBytes, long CatchUps, double CatchUpMs, double CpuMs)
+public sealed record ServerSample(double PauseMs, int Collections, long AllocatedBytes, long CatchUps, double CatchUpMs, double CpuMs,
+    long Writes, long Commits)
 {
     public ServerSample Since(ServerSample before) => new(PauseMs - before.PauseMs, Collections - before.Collections,
-        AllocatedBytes - before.AllocatedBytes, CatchUps - before.CatchUps, CatchUpMs - before.CatchUpMs, CpuMs - before.CpuMs);
+        AllocatedBytes - before.AllocatedBytes, CatchUps - before.CatchUps, CatchUpMs - before.CatchUpMs, CpuMs - before.CpuMs,
+        Writes - before.Writes, Commits - before.Commits);
 }
 
 /// <summary>

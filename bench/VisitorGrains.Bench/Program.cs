@@ -50,6 +50,23 @@ await using (var baseline = await ServerProcess.StartBaselineAsync())
     results.Add(await LoadGenerator.RunAsync("bare baseline (read body, 202)", baseline.Address, options, workload.Next));
 }
 
+if (options.Floor && options.Rate is null)
+{
+    // What one durable write per page view costs on this machine, with nothing else of the pipeline: the
+    // ceiling any durable ingest here can reach (BaselineServer).
+    await using var floor = await ServerProcess.StartDurableFloorAsync();
+    var workload = new Workload(options.Visitors, options.Companies);
+    var floorMax = await LoadGenerator.RunAsync("durable floor (read body, one journal append, 202), max", floor.Address, options, workload.Next,
+        sampleServer: () => ServerSampleAsync(floor));
+    results.Add(floorMax);
+    if (options.Paced)
+    {
+        results.Add(await LoadGenerator.RunAsync("durable floor, paced at 50% of its max", floor.Address,
+            options with { WarmupSeconds = Math.Min(options.WarmupSeconds, 3) }, workload.Next, floorMax.PerSecond * 0.5,
+            sampleServer: () => ServerSampleAsync(floor)));
+    }
+}
+
 var firstProbe = 0;
 foreach (var variant in options.Variants)
 {
@@ -110,13 +127,13 @@ var baselineRate = results[0].PerSecond;
 Console.WriteLine();
 Console.WriteLine($"{options.Connections} connections, {options.Seconds} s per run after {options.WarmupSeconds} s warm-up, {options.Visitors} visitors (Zipf), {options.Companies} companies, {Environment.ProcessorCount} cores, load generator on the same machine");
 Console.WriteLine();
-Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups | server CPU µs per page view |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups | server CPU µs per page view | store writes per page view (per commit) |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     var alerts = r.Alerts > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.AlertP50:F1} | {r.AlertP99:F1} (n={r.Alerts})") : "– | –";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} | {Cpu(r, options)} |"));
+        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} | {Cpu(r, options)} | {Writes(r, options)} |"));
 }
 
 foreach (var line in memory.Concat(scale))
@@ -140,6 +157,12 @@ static string Cpu(LoadResult r, BenchOptions options) => r.Server is { } server
     ? string.Create(CultureInfo.InvariantCulture, $"{server.CpuMs * 1000 / Math.Max(1, r.PerSecond * options.Seconds):F0}")
     : "–";
 
+// The store's writes per page view, and how many a group commit took on average.
+static string Writes(LoadResult r, BenchOptions options) => r.Server is { } server
+    ? string.Create(CultureInfo.InvariantCulture,
+        $"{server.Writes / Math.Max(1, r.PerSecond * options.Seconds):F2} ({server.Writes / (double)Math.Max(1, server.Commits):F1})")
+    : "–";
+
 // How often the store's writer stopped to let the WAL start again, and for how long in all.
 static string CatchUps(LoadResult r) => r.Server is { } server
     ? string.Create(CultureInfo.InvariantCulture, $"{server.CatchUps} ({server.CatchUpMs:F0} ms)")
@@ -152,7 +175,8 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
     // A gen1 or gen2 collection also counts as a gen0 one: gen0's count is every collection.
     var journal = stats.GetProperty("journal");
     return new ServerSample(stats.GetProperty("gcPauseMs").GetDouble(), collections[0], stats.GetProperty("allocatedBytes").GetInt64(),
-        journal.GetProperty("walCatchUps").GetInt64(), journal.GetProperty("walCatchUpMs").GetDouble(), api.ProcessorTime.TotalMilliseconds);
+        journal.GetProperty("walCatchUps").GetInt64(), journal.GetProperty("walCatchUpMs").GetDouble(), api.ProcessorTime.TotalMilliseconds,
+        journal.GetProperty("writes").GetInt64(), journal.GetProperty("commits").GetInt64());
 }
 
 static async Task<JsonElement> StatsAsync(Uri address, bool collect = true)

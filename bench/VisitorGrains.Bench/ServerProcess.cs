@@ -37,10 +37,23 @@ public sealed class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartBaselineAsync() =>
         StartAsync(Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Bench.dll"), ["baseline"], new(), null);
 
-    public static Task<ServerProcess> StartApiAsync(ApiVariant variant, Action<string>? prepareData = null)
+    /// <summary>The durable floor (<see cref="BaselineServer"/>): the bare baseline plus one journal append per request.</summary>
+    public static Task<ServerProcess> StartDurableFloorAsync()
+    {
+        var data = NewDataFolder();
+        return StartAsync(Path.Combine(AppContext.BaseDirectory, "VisitorGrains.Bench.dll"), ["baseline", "durable", data], new(), data);
+    }
+
+    private static string NewDataFolder()
     {
         var data = Path.Combine(Path.GetTempPath(), "vg-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
+        return data;
+    }
+
+    public static Task<ServerProcess> StartApiAsync(ApiVariant variant, Action<string>? prepareData = null)
+    {
+        var data = NewDataFolder();
         prepareData?.Invoke(data);
         var environment = new Dictionary<string, string>
         {
