@@ -351,9 +351,10 @@ public sealed class VisitorState
 
         Trim(Journey, MaxJourney);
         Total = TotalFor(entry.HalfLifeMs).AddAll(entry.Points);
-        foreach (var group in entry.Points.GroupBy(p => p.Signal, StringComparer.Ordinal))
+        // Point by point, each signal's points in their order: what a group per signal would add, without the groups.
+        foreach (var point in entry.Points)
         {
-            Signals[group.Key] = SignalFor(group.Key, entry.HalfLifeMs).AddAll(group);
+            Signals[point.Signal] = SignalFor(point.Signal, entry.HalfLifeMs).Add(point.Points, point.At);
         }
 
         if (entry.ResetMqlBaseline)
@@ -455,7 +456,7 @@ public sealed class VisitorState
                 Seq = seq,
                 Company = Company,
                 Points = entry.Points,
-                Pages = entry.Events.Where(e => e.Kind == EventKind.PageView).Select(e => e.Path!).ToList(),
+                Pages = PageViewPaths(entry.Events),
                 Stage = Stage,
                 At = entry.Events[^1].At,
                 AcceptedAt = entry.DecidedAt,
@@ -463,6 +464,20 @@ public sealed class VisitorState
                 Products = entry.Products,
                 Source = Source,
             };
+
+    private static List<string> PageViewPaths(IReadOnlyList<TrackedEvent> events)
+    {
+        var paths = new List<string>(events.Count);
+        foreach (var e in events)
+        {
+            if (e.Kind == EventKind.PageView)
+            {
+                paths.Add(e.Path!);
+            }
+        }
+
+        return paths;
+    }
 
     /// <summary>utm_source of the page's URL, else the referrer's host (without www.), else "direct".</summary>
     public static string SourceOf(TrackedEvent pageView)
