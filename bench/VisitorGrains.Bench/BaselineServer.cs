@@ -36,6 +36,7 @@ public static class BaselineServer
 
                 return Results.StatusCode(StatusCodes.Status202Accepted);
             });
+            MapStats(app, () => null);
         }
         else
         {
@@ -65,20 +66,23 @@ public static class BaselineServer
 
                 return Results.StatusCode(StatusCodes.Status202Accepted);
             });
-            // The same figures the API's stats give the bench: the collector's work and the store's writer.
-            app.MapGet("/api/stats", () => Results.Json(new
-            {
-                gcCollections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
-                gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
-                allocatedBytes = GC.GetTotalAllocatedBytes(),
-                journal = store.Statistics,
-            }));
+            MapStats(app, () => store.Statistics);
             app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         }
 
         app.MapGet("/healthz", () => "ok");
         await app.RunAsync();
     }
+
+    /// <summary>The same figures the API's stats give the bench: the collector's work and the store's writer (if any).</summary>
+    private static void MapStats(WebApplication app, Func<SqliteJournalStore.JournalStatistics?> journal) =>
+        app.MapGet("/api/stats", () => Results.Json(new
+        {
+            gcCollections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
+            gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+            allocatedBytes = GC.GetTotalAllocatedBytes(),
+            journal = journal(),
+        }));
 
     /// <summary>The visitor id of a bench payload (<c>"visitor":"…"</c>), or "" if there is none.</summary>
     private static string VisitorOf(ReadOnlySpan<byte> body)

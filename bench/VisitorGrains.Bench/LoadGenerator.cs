@@ -143,11 +143,11 @@ public static class LoadGenerator
 /// store's writes (appends, checkpoints, deletes) and the group commits that took them.
 /// </summary>
 public sealed record ServerSample(double PauseMs, int Collections, long AllocatedBytes, long CatchUps, double CatchUpMs, double CpuMs,
-    long Writes, long Commits)
+    long Writes, long Commits, bool Store)
 {
     public ServerSample Since(ServerSample before) => new(PauseMs - before.PauseMs, Collections - before.Collections,
         AllocatedBytes - before.AllocatedBytes, CatchUps - before.CatchUps, CatchUpMs - before.CatchUpMs, CpuMs - before.CpuMs,
-        Writes - before.Writes, Commits - before.Commits);
+        Writes - before.Writes, Commits - before.Commits, Store);
 }
 
 /// <summary>

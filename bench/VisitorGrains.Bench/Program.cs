@@ -47,7 +47,8 @@ const int Probes = 5000;
 await using (var baseline = await ServerProcess.StartBaselineAsync())
 {
     var workload = new Workload(options.Visitors, options.Companies);
-    results.Add(await LoadGenerator.RunAsync("bare baseline (read body, 202)", baseline.Address, options, workload.Next));
+    results.Add(await LoadGenerator.RunAsync("bare baseline (read body, 202)", baseline.Address, options, workload.Next,
+        sampleServer: () => ServerSampleAsync(baseline)));
 }
 
 if (options.Floor && options.Rate is null)
@@ -158,13 +159,13 @@ static string Cpu(LoadResult r, BenchOptions options) => r.Server is { } server
     : "–";
 
 // The store's writes per page view, and how many a group commit took on average.
-static string Writes(LoadResult r, BenchOptions options) => r.Server is { } server
+static string Writes(LoadResult r, BenchOptions options) => r.Server is { Store: true } server
     ? string.Create(CultureInfo.InvariantCulture,
         $"{server.Writes / Math.Max(1, r.PerSecond * options.Seconds):F2} ({server.Writes / (double)Math.Max(1, server.Commits):F1})")
     : "–";
 
 // How often the store's writer stopped to let the WAL start again, and for how long in all.
-static string CatchUps(LoadResult r) => r.Server is { } server
+static string CatchUps(LoadResult r) => r.Server is { Store: true } server
     ? string.Create(CultureInfo.InvariantCulture, $"{server.CatchUps} ({server.CatchUpMs:F0} ms)")
     : "–";
 
@@ -173,10 +174,13 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
     var stats = await StatsAsync(api.Address, collect: false);
     var collections = stats.GetProperty("gcCollections").EnumerateArray().Select(c => c.GetInt32()).ToArray();
     // A gen1 or gen2 collection also counts as a gen0 one: gen0's count is every collection.
+    // The bare baseline has no store.
     var journal = stats.GetProperty("journal");
+    var store = journal.ValueKind == JsonValueKind.Object;
+    long Count(string name) => store ? journal.GetProperty(name).GetInt64() : 0;
     return new ServerSample(stats.GetProperty("gcPauseMs").GetDouble(), collections[0], stats.GetProperty("allocatedBytes").GetInt64(),
-        journal.GetProperty("walCatchUps").GetInt64(), journal.GetProperty("walCatchUpMs").GetDouble(), api.ProcessorTime.TotalMilliseconds,
-        journal.GetProperty("writes").GetInt64(), journal.GetProperty("commits").GetInt64());
+        Count("walCatchUps"), store ? journal.GetProperty("walCatchUpMs").GetDouble() : 0, api.ProcessorTime.TotalMilliseconds,
+        Count("writes"), Count("commits"), store);
 }
 
 static async Task<JsonElement> StatsAsync(Uri address, bool collect = true)
