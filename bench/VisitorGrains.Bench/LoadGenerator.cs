@@ -145,9 +145,15 @@ public static class LoadGenerator
 public sealed record ServerSample(double PauseMs, int Collections, long AllocatedBytes, long CatchUps, double CatchUpMs, double CpuMs,
     long Writes, long Commits, bool Store)
 {
+    /// <summary>The API's own ingest histogram: accepted batches timed, and those within 10 ms (null: not the API).</summary>
+    public (double All, double Within10Ms)? Handled { get; init; }
+
     public ServerSample Since(ServerSample before) => new(PauseMs - before.PauseMs, Collections - before.Collections,
         AllocatedBytes - before.AllocatedBytes, CatchUps - before.CatchUps, CatchUpMs - before.CatchUpMs, CpuMs - before.CpuMs,
-        Writes - before.Writes, Commits - before.Commits, Store);
+        Writes - before.Writes, Commits - before.Commits, Store)
+    {
+        Handled = Handled is { } after && before.Handled is { } start ? (after.All - start.All, after.Within10Ms - start.Within10Ms) : null,
+    };
 }
 
 /// <summary>
