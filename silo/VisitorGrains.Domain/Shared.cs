@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VisitorGrains.Domain;
@@ -18,6 +19,13 @@ public static class Shared
 
     [return: NotNullIfNotNull(nameof(value))]
     public static string? Text(string? value) => value is null || value.Length > MaxLength ? value : Strings.GetOrAdd(value);
+
+    /// <summary>
+    /// The shared string for these UTF-8 bytes, decoded without a new string when it is held already.
+    /// The bytes must be valid UTF-8.
+    /// </summary>
+    public static string Utf8(ReadOnlySpan<byte> utf8) =>
+        utf8.Length > MaxLength ? Encoding.UTF8.GetString(utf8) : Strings.GetOrAdd(utf8, Encoding.UTF8);
 
     /// <summary>The shared string for <paramref name="prefix"/> + <paramref name="name"/>, allocated only the first time.</summary>
     public static string Concat(string prefix, string name)

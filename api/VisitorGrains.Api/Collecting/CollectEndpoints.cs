@@ -23,7 +23,14 @@ public static class CollectEndpoints
 
     public static IEndpointRouteBuilder MapCollect(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/collect", CollectAsync).AllowAnonymous().DisableAntiforgery()
+        // Every service the endpoint uses is a singleton: taken from the root provider, not through a scope
+        // per request (a scope and its dictionary would be made for each page view only to find singletons).
+        var services = app.ServiceProvider;
+        Func<HttpContext, Task<IResult>> collect = http => CollectAsync(http, services.GetRequiredService<IGrainFactory>(),
+            services.GetRequiredService<SiteDirectory>(), services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<CollectRateLimits>(), services.GetRequiredService<CompanyIdentifier>(),
+            services.GetRequiredService<BotFilter>(), services.GetRequiredService<ILoggerFactory>());
+        app.MapPost("/collect", collect).AllowAnonymous().DisableAntiforgery()
             .Accepts<CollectPayload>("text/plain", "application/json")
             .Produces(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
@@ -186,6 +193,17 @@ public static class CollectEndpoints
     private static bool IsAcceptedContentType(string? contentType)
     {
         if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        // What browsers send for the tracker's string body (fetch and sendBeacon), what HTTP client libraries
+        // send for a string, and plain JSON, accepted without parsing: the parser builds a list of the
+        // header's parameters on every call.
+        if (contentType.Equals("text/plain;charset=UTF-8", StringComparison.OrdinalIgnoreCase)
+            || contentType.Equals("text/plain; charset=utf-8", StringComparison.OrdinalIgnoreCase)
+            || contentType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || contentType.Equals("text/plain", StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net.Mail;
 using System.Text.Json;
 
@@ -28,6 +29,8 @@ public static class CollectParser
     /// <summary>Timestamps older than this are taken as a wrong clock (queued events may be days old).</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromDays(30);
 
+    private static readonly IReadOnlyDictionary<string, string[]> NoErrors = FrozenDictionary<string, string[]>.Empty;
+
     public static CollectParseResult Parse(ReadOnlySpan<byte> utf8Json, DateTimeOffset now)
     {
         CollectPayload? payload;
@@ -49,69 +52,78 @@ public static class CollectParser
 
     public static CollectParseResult Validate(CollectPayload payload, DateTimeOffset now)
     {
-        var errors = new Dictionary<string, List<string>>();
-        void Error(string path, string message)
-        {
-            if (!errors.TryGetValue(path, out var list))
-            {
-                errors[path] = list = [];
-            }
-
-            list.Add(message);
-        }
-
+        var problems = new Problems();
         if (!Identifiers.IsSiteId(payload.Site))
         {
-            Error("site", "Required: 1–64 characters of a–z, 0–9, '-' and '_'.");
+            problems.Add("site", "Required: 1–64 characters of a–z, 0–9, '-' and '_'.");
         }
 
         if (!Identifiers.IsVisitorId(payload.Visitor))
         {
-            Error("visitor", "Required: 8–64 characters of A–Z, a–z, 0–9, '-' and '_'.");
+            problems.Add("visitor", "Required: 8–64 characters of A–Z, a–z, 0–9, '-' and '_'.");
         }
 
         if (payload.Session is not null && !Identifiers.IsToken(payload.Session, 1, 64))
         {
-            Error("session", "At most 64 characters of A–Z, a–z, 0–9, '-' and '_'.");
+            problems.Add("session", "At most 64 characters of A–Z, a–z, 0–9, '-' and '_'.");
         }
 
-        var events = new List<TrackedEvent>();
+        List<TrackedEvent>? events = null;
         if (payload.Events is null || payload.Events.Count == 0)
         {
-            Error("events", "Required: at least one event.");
+            problems.Add("events", "Required: at least one event.");
         }
         else if (payload.Events.Count > MaxEvents)
         {
-            Error("events", $"At most {MaxEvents} events in one batch.");
+            problems.Add("events", $"At most {MaxEvents} events in one batch.");
         }
         else
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            events = new List<TrackedEvent>(payload.Events.Count);
+            // An event id twice in one batch counts once.
+            var seen = payload.Events.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
             for (var i = 0; i < payload.Events.Count; i++)
             {
-                var tracked = ValidateEvent(payload.Events[i], $"events[{i}]", now, Error);
-                if (tracked is not null && seen.Add(tracked.Id))
+                var tracked = ValidateEvent(payload.Events[i], i, now, problems);
+                if (tracked is not null && (seen is null || seen.Add(tracked.Id)))
                 {
                     events.Add(tracked);
                 }
             }
         }
 
-        if (errors.Count > 0)
+        if (problems.Found is { } found)
         {
-            return new CollectParseResult(null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+            return new CollectParseResult(null, found.ToDictionary(e => e.Key, e => e.Value.ToArray()));
         }
 
         return new CollectParseResult(
-            new CollectBatch { Site = payload.Site!, Visitor = payload.Visitor!, Session = payload.Session, Events = events },
-            new Dictionary<string, string[]>());
+            new CollectBatch { Site = payload.Site!, Visitor = payload.Visitor!, Session = payload.Session, Events = events! },
+            NoErrors);
     }
 
-    private static TrackedEvent? ValidateEvent(CollectEvent? e, string at, DateTimeOffset now, Action<string, string> error)
+    /// <summary>Every problem found, by JSON path; the table is made at the first one, so a valid body makes none.</summary>
+    private sealed class Problems
+    {
+        public Dictionary<string, List<string>>? Found { get; private set; }
+
+        public void Add(string path, string message)
+        {
+            Found ??= new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            if (!Found.TryGetValue(path, out var list))
+            {
+                Found[path] = list = [];
+            }
+
+            list.Add(message);
+        }
+    }
+
+    private static TrackedEvent? ValidateEvent(CollectEvent? e, int index, DateTimeOffset now, Problems problems)
     {
         if (e is null)
         {
-            error(at, "An event must be an object.");
+            problems.Add($"events[{index}]", "An event must be an object.");
             return null;
         }
 
@@ -119,7 +131,7 @@ public static class CollectParser
         void Fail(string field, string message)
         {
             ok = false;
-            error($"{at}.{field}", message);
+            problems.Add($"events[{index}].{field}", message);
         }
 
         if (!Identifiers.IsToken(e.Id, 1, 64))

@@ -28,18 +28,23 @@ public sealed record Account
     [Id(9)] public string? Country { get; init; }
     [Id(10)] public IReadOnlyList<string> IpRanges { get; init; } = [];
 
-    public CompanyRef ToCompanyRef() => new()
+    /// <summary>The account as a visitor's company, identified by <paramref name="source"/>; where the CRM has no country, the address's place.</summary>
+    public CompanyRef ToCompanyRef(string source, double confidence, Identifying.Geo? location) => new()
     {
         Id = Id,
         Name = Name,
         Domain = Domain,
-        Country = Country,
+        Country = Country ?? location?.Country,
+        Region = location?.Region,
+        City = location?.City,
         Status = Status,
         Owner = Owner,
         Industry = Industry,
         Employees = Employees,
         Revenue = Revenue,
         Products = Products,
+        Source = source,
+        Confidence = confidence,
     };
 }
 

@@ -196,7 +196,7 @@ public sealed class CompanyIdentifier
     {
         if (address is not null && accounts.FindByAddress(address) is { } account)
         {
-            return Found(account.ToCompanyRef(), network, IdentificationSource.AccountIp, 1.0, "the site's account IP ranges");
+            return Found(account.ToCompanyRef(IdentificationSource.AccountIp, 1.0, network.Location), network, "the site's account IP ranges");
         }
 
         var because = network.Because;
@@ -210,16 +210,17 @@ public sealed class CompanyIdentifier
             {
                 var domain = _suffixes?.RegistrableDomain(mailDomain) ?? mailDomain;
                 return accounts.FindByDomain(domain) is { } byDomain
-                    ? Found(byDomain.ToCompanyRef(), network, IdentificationSource.Email, 0.95, $"email domain {domain} is an account's")
-                    : Found(NewCompany(domain, domain), network, IdentificationSource.Email, 0.8, $"email domain {domain}");
+                    ? Found(byDomain.ToCompanyRef(IdentificationSource.Email, 0.95, network.Location), network, $"email domain {domain} is an account's")
+                    : Found(NewCompany(domain, domain, IdentificationSource.Email, 0.8, network.Location), network, $"email domain {domain}");
             }
         }
 
         if (network.Candidate is { } candidate)
         {
             var known = (candidate.Domain is { } d ? accounts.FindByDomain(d) : null) ?? accounts.FindByName(candidate.Name);
-            return Found(known?.ToCompanyRef() ?? NewCompany(candidate.Name, candidate.Domain), network,
-                candidate.Source, candidate.Confidence, known is null ? network.Because : $"{network.Because}, an account's");
+            return Found(known?.ToCompanyRef(candidate.Source, candidate.Confidence, network.Location)
+                    ?? NewCompany(candidate.Name, candidate.Domain, candidate.Source, candidate.Confidence, network.Location), network,
+                known is null ? network.Because : $"{network.Because}, an account's");
         }
 
         return Identification.None(network.Reason ?? UnidentifiedReason.Unknown) with
@@ -230,26 +231,25 @@ public sealed class CompanyIdentifier
         };
     }
 
-    private static Identification Found(CompanyRef company, NetworkIdentity network, string source, double confidence, string because) =>
-        Identification.Of(company with
-        {
-            Source = source,
-            Confidence = confidence,
-            Country = company.Country ?? network.Location?.Country,
-            Region = company.Region ?? network.Location?.Region,
-            City = company.City ?? network.Location?.City,
-        }) with
+    /// <summary>One company and one identification per page view: each is built once, with its source and place.</summary>
+    private static Identification Found(CompanyRef company, NetworkIdentity network, string because) =>
+        new(company, null)
         {
             Location = network.Location,
             Network = network.Network,
             Because = because,
         };
 
-    private static CompanyRef NewCompany(string name, string? domain) => new()
+    private static CompanyRef NewCompany(string name, string? domain, string source, double confidence, Geo? location) => new()
     {
         Id = domain ?? CompanyIds.Slug(name),
         Name = name,
         Domain = domain,
+        Source = source,
+        Confidence = confidence,
+        Country = location?.Country,
+        Region = location?.Region,
+        City = location?.City,
     };
 
     private static string Reason(NetworkKind kind) => kind switch

@@ -134,4 +134,35 @@ public sealed class CollectParserTests
 
         Assert.Contains("events", result.Errors.Keys);
     }
+
+    [Fact]
+    public void TextRepeatedAcrossBodies_IsReadAsOneSharedString()
+    {
+        const string Body = """
+            {"site":"demo","visitor":"v_12345678","events":[{"id":"a","type":"pageview","url":"https://x.com/pricing",
+             "referrer":"https://www.google.com/","title":"Pricing"}]}
+            """;
+
+        var first = Parse(Body).Batch!;
+        var second = Parse(Body.Replace("v_12345678", "v_87654321")).Batch!;
+
+        // Two requests, two decodings: the same instance only if the reader shares what it decodes.
+        Assert.Same(first.Site, second.Site);
+        Assert.Same(first.Events[0].Url, second.Events[0].Url);
+        Assert.Same(first.Events[0].Referrer, second.Events[0].Referrer);
+        Assert.Same(first.Events[0].Title, second.Events[0].Title);
+    }
+
+    [Fact]
+    public void SharedText_ReadsEscapesAndRejectsWhatIsNotAString()
+    {
+        var escaped = Parse("""{"site":"demo","visitor":"v_12345678","events":[{"id":"a","type":"page\u0076iew","url":"https:\/\/x.com\/caf\u00e9","title":"Caf\u00e9"}]}""").Batch!;
+        Assert.Equal(EventKind.PageView, escaped.Events[0].Kind);
+        Assert.Equal("https://x.com/café", escaped.Events[0].Url);
+        Assert.Equal("Café", escaped.Events[0].Title);
+
+        var number = Parse("""{"site":"demo","visitor":"v_12345678","events":[{"id":"a","type":"pageview","url":"https://x.com/","title":42}]}""");
+        Assert.False(number.IsValid);
+        Assert.Contains(number.Errors.Keys, key => key.EndsWith("events[0].title", StringComparison.Ordinal));
+    }
 }
