@@ -52,6 +52,8 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _retry?.Dispose();
+        services.Log.LogInformation("Shard {Shard} is deactivating ({Reason}: {Description}); checkpointing its {Visitors} visitors",
+            this.GetPrimaryKeyString(), reason.ReasonCode, reason.Description, _visitors.Count);
         var going = _visitors.Values.Select(v =>
         {
             v.Calls++;

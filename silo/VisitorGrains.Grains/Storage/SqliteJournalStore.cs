@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
@@ -35,6 +36,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private static readonly TimeSpan PurgeRetryEvery = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan CheckpointEvery = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan PurgeGiveUpAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>A step of the writer or the checkpointer this long is logged (<see cref="Slow"/>).</summary>
+    private static readonly TimeSpan SlowStep = TimeSpan.FromMilliseconds(200);
     private const int PurgeWaitMs = 100;
 
     private volatile bool _catchUpCheckpoint;
@@ -308,10 +312,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// Copies the WAL back into the database in the background (SQLite's passive checkpoint), so that
-    /// the writer never stalls a group commit on it.
-    /// </summary>
-    /// <summary>
     /// Copies the WAL into the database file in the background, without holding up group commits. Under a
     /// steady stream of commits such a checkpoint never catches up with the last frame, and SQLite starts the
     /// WAL again from its beginning only when it has: the log would grow without end (gigabytes in a minute
@@ -327,7 +327,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         {
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 var (frames, _) = CheckpointPassive(connection);
+                Slow(started, "A background WAL checkpoint pass");
                 FlushDatabaseFile();
                 if (_options.WalRestartFrames > 0 && frames > _options.WalRestartFrames)
                 {
@@ -386,10 +388,12 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     /// </summary>
     private void FlushDatabaseFile()
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             RandomAccess.FlushToDisk(_databaseFile);
             Interlocked.Increment(ref _databaseFlushes);
+            Slow(started, "Flushing the database file to disk");
         }
         catch (IOException ex)
         {
@@ -407,14 +411,24 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     }
 
     /// <summary>On the writer's connection, between commits: the log is then fully copied and the next commit restarts it.</summary>
+    /// <summary>A step of the writer or the checkpointer that took long enough to hold up page views: a slow disk shows here.</summary>
+    private void Slow(long started, string what)
+    {
+        var took = Stopwatch.GetElapsedTime(started);
+        if (took >= SlowStep)
+        {
+            _log.LogInformation("{What} took {Milliseconds:F0} ms", what, took.TotalMilliseconds);
+        }
+    }
+
     private void CatchUpCheckpoint()
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         try
         {
             CheckpointPassive(_connection);
             Interlocked.Increment(ref _walCatchUps);
-            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var took = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             _walCatchUpMs += took;
             _walCatchUpMaxMs = Math.Max(_walCatchUpMaxMs, took);
         }
@@ -437,7 +451,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 Commit(commands, batch);
+                Slow(started, "A group commit");
                 Count(batch);
                 foreach (var write in batch)
                 {
