@@ -79,10 +79,11 @@ public sealed class FloodTests
         var started = Stopwatch.StartNew();
         for (var n = 0; n < 400; n++)
         {
-            var due = TimeSpan.FromMilliseconds(n * 10);
-            if (due > started.Elapsed)
+            // Read once: read twice, the clock can pass the due time in between and the wait turn negative.
+            var wait = TimeSpan.FromMilliseconds(n * 10) - started.Elapsed;
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(due - started.Elapsed);
+                await Task.Delay(wait);
             }
 
             var visitor = n % 40;
