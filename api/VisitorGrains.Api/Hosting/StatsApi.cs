@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VisitorGrains.Api.Access;
+using VisitorGrains.Grains.Hosting;
 using VisitorGrains.Grains.Storage;
 using VisitorGrains.Grains.Telemetry;
 
@@ -48,6 +49,8 @@ public static class StatsApi
             activations,
             // Visitors are held by their shards (VisitorShardGrain), not as activations: those of this node's silo.
             residentVisitors = VisitorGrainsMetrics.ResidentVisitors,
+            // Visitors whose contributions their company has not confirmed yet: a company falling behind shows here.
+            visitorsOwingCompanies = http.RequestServices.GetService<UnsentOutboxes>()?.Count,
             // The embedded store's writer (null in cluster mode): WAL catch-ups hold every page view's commit.
             journal = http.RequestServices.GetService<SqliteJournalStore>()?.Statistics,
         });
