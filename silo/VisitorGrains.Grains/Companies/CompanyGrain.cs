@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using Orleans.Serialization;
 using VisitorGrains.Domain.Alerts;
 using VisitorGrains.Domain.Companies;
@@ -16,11 +17,33 @@ namespace VisitorGrains.Grains.Companies;
 /// One company as one site sees it: counts its visitors' contributions once, keeps the account score,
 /// and raises alerts, which go through an outbox to the site's feed.
 /// </summary>
+/// <remarks>
+/// Reentrant, so that a busy company is not held to one contribution per commit. Each contribution is
+/// decided and applied at once, in arrival order, and its entry taken for the journal in that order
+/// (<see cref="Journal{TState,TEntry}.AppendAhead"/>); its call ends when the entry is durable, while the
+/// next ones are decided meanwhile and share group commits with it. Run one at a time, a call per commit,
+/// the company of a popular account fell behind its visitors on a slow day (a few hundred contributions
+/// a second) and the backlog took the whole node down with it. An entry that fails leaves the state ahead
+/// of the journal: the company then stops sending and deciding, and is loaded again from the journal;
+/// the visitors send what was not confirmed again, and what was is counted once.
+/// </remarks>
+[Reentrant]
 public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOptions<StorageOptions> options,
     SiteDirectory sites, TimeProvider time) : Grain, ICompanyGrain
 {
     private Journal<CompanyState, CompanyEntry> _journal = null!;
     private CompanyState _state = null!;
+
+    /// <summary>The last entry taken for the journal: once it is durable, every entry before it is.</summary>
+    private Task _lastAppend = Task.CompletedTask;
+
+    /// <summary>The one send of the outbox under way (alerts go to the feed in order, each once).</summary>
+    private Task _sending = Task.CompletedTask;
+
+    private Task _checkpointing = Task.CompletedTask;
+
+    /// <summary>An entry failed: the state is ahead of the journal until the company is loaded again.</summary>
+    private bool _broken;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +64,7 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
     {
         try
         {
-            if (_state.Outbox.Count == 0)
+            if (_state.Outbox.Count == 0 && !_broken)
             {
                 await _journal.CheckpointAsync(_state);
             }
@@ -55,18 +78,32 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
     public async Task RecordAsync(CompanyContribution contribution)
     {
         var rules = (await sites.GetAsync(_state.Site))?.Rules ?? CompiledRules.Default;
+        ThrowIfBroken();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var entry = _state.Decide(contribution, rules, now, NewAlertId);
+        // A contribution counted already may still be on its way to the store: confirmed once it is there.
+        var durable = _lastAppend;
         if (entry is not null)
         {
-            var seq = await _journal.AppendAsync(entry, now);
+            durable = _lastAppend = _journal.AppendAhead(entry, now, out var seq);
             _state.Apply(entry, seq);
         }
 
-        await SendOutboxAsync();
-        if (_journal.CheckpointDue)
+        try
         {
-            await _journal.CheckpointAsync(_state);
+            await durable;
+        }
+        catch
+        {
+            Break();
+            throw;
+        }
+
+        await SendOutboxAsync();
+        if (_journal.CheckpointDue && _checkpointing.IsCompleted && !_broken)
+        {
+            _checkpointing = _journal.CheckpointAsync(_state);
+            await _checkpointing;
         }
     }
 
@@ -119,6 +156,7 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
 
     public async Task ForgetVisitorAsync(string visitor)
     {
+        ThrowIfBroken();
         if (_state.ForgetVisitor(visitor))
         {
             // Not checkpointing now would leave the entries that carried the visitor in the journal.
@@ -130,13 +168,42 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
         }
     }
 
-    private async Task SendOutboxAsync()
+    /// <summary>The send under way, or a new one: a call that added alerts returns once they are with the feed.</summary>
+    private Task SendOutboxAsync()
+    {
+        if (_sending.IsCompleted)
+        {
+            _sending = SendAllAsync();
+        }
+
+        return _sending;
+    }
+
+    private async Task SendAllAsync()
     {
         while (_state.Outbox.Count > 0)
         {
+            ThrowIfBroken();
             var alert = _state.Outbox[0];
             await GrainFactory.GetGrain<IFeedGrain>(_state.Site).AppendAsync(alert);
             _state.Outbox.RemoveAt(0);
+        }
+    }
+
+    private void Break()
+    {
+        if (!_broken)
+        {
+            _broken = true;
+            DeactivateOnIdle();
+        }
+    }
+
+    private void ThrowIfBroken()
+    {
+        if (_broken)
+        {
+            throw new InvalidOperationException($"Company {this.GetPrimaryKeyString()} is being loaded again after a failed write; send again.");
         }
     }
 

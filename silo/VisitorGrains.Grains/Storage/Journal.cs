@@ -55,6 +55,29 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
         return seq;
     }
 
+    /// <summary>
+    /// For state that applies an entry before it is durable, so that the next decision already sees it, and
+    /// that does not wait for one entry's commit before appending the next: the entry takes its sequence
+    /// (<paramref name="seq"/>) now, and entries appended so reach the store in the order they were taken, a
+    /// group commit holding as many of them as came meanwhile. The task ends once the entry is durable. If it
+    /// fails, the journal is behind its state: the caller must load again before deciding anything more.
+    /// </summary>
+    public Task AppendAhead(TEntry entry, long at, out long seq)
+    {
+        seq = ++Seq;
+        var bytes = Serialize(entry);
+        _entryBytesSince += bytes.WrittenCount;
+        return CommitAsync(seq, bytes, at);
+    }
+
+    private async Task CommitAsync(long seq, ArrayPoolBufferWriter<byte> bytes, long at)
+    {
+        using (bytes)
+        {
+            await store.AppendAsync(stream, seq, bytes.WrittenMemory, at);
+        }
+    }
+
     /// <summary>For state kept as snapshots only (settings, keys): every save is a new checkpoint.</summary>
     public Task SaveAsync(TState state)
     {
