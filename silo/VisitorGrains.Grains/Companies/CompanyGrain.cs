@@ -21,9 +21,9 @@ namespace VisitorGrains.Grains.Companies;
 /// Reentrant, so that a busy company is not held to one contribution per commit. Each contribution is
 /// decided and applied at once, in arrival order, and its entry taken for the journal in that order
 /// (<see cref="Journal{TState,TEntry}.AppendAhead"/>); its call ends when the entry is durable, while the
-/// next ones are decided meanwhile and share group commits with it. Run one at a time, a call per commit,
-/// the company of a popular account fell behind its visitors on a slow day (a few hundred contributions
-/// a second) and the backlog took the whole node down with it. An entry that fails leaves the state ahead
+/// next ones are decided meanwhile and share group commits with it. Run one call at a time, a company
+/// took at most one contribution per group commit (a few hundred a second): a popular account's company
+/// would fall behind its visitors, their outboxes growing. An entry that fails leaves the state ahead
 /// of the journal: the company then stops sending and deciding, and is loaded again from the journal;
 /// the visitors send what was not confirmed again, and what was is counted once.
 /// </remarks>
