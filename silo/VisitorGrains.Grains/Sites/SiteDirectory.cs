@@ -15,6 +15,9 @@ public sealed class SiteDirectory(IGrainFactory grains, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
+    /// <summary>The loads under way, one per site not cached (held only while they run).</summary>
+    private readonly ConcurrentDictionary<string, Task<SiteSnapshot?>> _loading = new(StringComparer.Ordinal);
+
     /// <summary>The compiled site, or null when there is no such site.</summary>
     public ValueTask<SiteSnapshot?> GetAsync(string site)
     {
@@ -28,7 +31,39 @@ public sealed class SiteDirectory(IGrainFactory grains, TimeProvider time)
             return ValueTask.FromResult(entry.Snapshot);
         }
 
-        return new ValueTask<SiteSnapshot?>(LoadAsync(site));
+        return new ValueTask<SiteSnapshot?>(LoadOnceAsync(site));
+    }
+
+    /// <summary>
+    /// Reads of a site not cached that come together share one load. A site grain for a name no site has
+    /// lets itself go at once; a crowd of calls queued behind it (a busy company's contributions, bodies
+    /// naming a site that does not exist) was forwarded from one activation to the next until Orleans
+    /// rejected them. The load runs outside the first caller's grain, which may be gone before it ends.
+    /// </summary>
+    private Task<SiteSnapshot?> LoadOnceAsync(string site)
+    {
+        var mine = new TaskCompletionSource<SiteSnapshot?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loading = _loading.GetOrAdd(site, mine.Task);
+        if (loading == mine.Task)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    mine.SetResult(await LoadAsync(site));
+                }
+                catch (Exception ex)
+                {
+                    mine.SetException(ex);
+                }
+                finally
+                {
+                    _loading.TryRemove(new KeyValuePair<string, Task<SiteSnapshot?>>(site, mine.Task));
+                }
+            });
+        }
+
+        return loading;
     }
 
     /// <summary>Drops the cached site so that the next read compiles the new version.</summary>
