@@ -168,7 +168,11 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
         }
     }
 
-    /// <summary>The send under way, or a new one: a call that added alerts returns once they are with the feed.</summary>
+    /// <summary>
+    /// The send under way, or a new one. Alerts go to the feed only while every entry taken is durable: one
+    /// from an entry still on its way waits for the call that took the last entry, which sends once its own
+    /// is durable (so an entry that then failed never has its alert delivered).
+    /// </summary>
     private Task SendOutboxAsync()
     {
         if (_sending.IsCompleted)
@@ -181,7 +185,7 @@ public sealed class CompanyGrain(IJournalStore store, Serializer serializer, IOp
 
     private async Task SendAllAsync()
     {
-        while (_state.Outbox.Count > 0)
+        while (_state.Outbox.Count > 0 && _lastAppend.IsCompletedSuccessfully)
         {
             ThrowIfBroken();
             var alert = _state.Outbox[0];
