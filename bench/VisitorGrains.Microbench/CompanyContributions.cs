@@ -1,16 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using VisitorGrains.Domain.Companies;
 using VisitorGrains.Domain.Journeys;
 using VisitorGrains.Domain.Lifecycle;
 using VisitorGrains.Domain.Scoring;
 using VisitorGrains.Grains.Abstractions;
-using VisitorGrains.Grains.Hosting;
 
 namespace VisitorGrains.Microbench;
 
@@ -24,42 +17,21 @@ public class CompanyContributions
 {
     private const int Visitors = 64;
     private static readonly CompanyRef Company = new() { Id = "busy.example", Name = "Busy", Domain = "busy.example", Status = CrmStatus.Target };
-    private IHost? _host;
-    private string? _data;
+    private EmbeddedSilo? _silo;
     private ICompanyGrain? _company;
     private long _seq;
 
     [GlobalSetup]
     public void Setup()
     {
-        _data = Path.Combine(Path.GetTempPath(), "vg-microbench-" + Guid.NewGuid().ToString("N"));
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["VG_DATA"] = _data,
-            ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-        builder.UseOrleans(silo => silo.UseVisitorGrainsClustering(builder.Configuration).AddVisitorGrains(builder.Configuration));
-        _host = builder.Build();
-        _host.StartAsync().GetAwaiter().GetResult();
-        var grains = _host.Services.GetRequiredService<IGrainFactory>();
-        grains.GetGrain<ISiteGrain>("bench").SaveSettingsAsync("Bench", [], 60, null).GetAwaiter().GetResult();
-        _company = grains.GetGrain<ICompanyGrain>(GrainKeys.Company("bench", Company.Id));
+        _silo = new EmbeddedSilo();
+        _silo.Grains.GetGrain<ISiteGrain>("bench").SaveSettingsAsync("Bench", [], 60, null).GetAwaiter().GetResult();
+        _company = _silo.Grains.GetGrain<ICompanyGrain>(GrainKeys.Company("bench", Company.Id));
         SendAll().GetAwaiter().GetResult(); // activated and its visitors known before measuring
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _host?.StopAsync().GetAwaiter().GetResult();
-        _host?.Dispose();
-        if (_data is not null && Directory.Exists(_data))
-        {
-            Directory.Delete(_data, true);
-        }
-    }
+    public void Cleanup() => _silo?.Dispose();
 
     [Benchmark(Description = "64 visitors' contributions to one company, sent at once, each answered when durable")]
     public Task SendAll()
@@ -78,12 +50,5 @@ public class CompanyContributions
         }
 
         return Task.WhenAll(calls);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

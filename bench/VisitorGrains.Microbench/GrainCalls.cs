@@ -1,12 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using VisitorGrains.Grains.Abstractions;
-using VisitorGrains.Grains.Hosting;
 
 namespace VisitorGrains.Microbench;
 
@@ -18,47 +11,20 @@ namespace VisitorGrains.Microbench;
 [MemoryDiagnoser]
 public class GrainCalls
 {
-    private IHost? _host;
-    private string? _data;
+    private EmbeddedSilo? _silo;
     private IVisitorShardGrain? _shard;
 
     [GlobalSetup]
     public void Setup()
     {
-        _data = Path.Combine(Path.GetTempPath(), "vg-microbench-" + Guid.NewGuid().ToString("N"));
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["VG_DATA"] = _data,
-            ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-        builder.UseOrleans(silo => silo.UseVisitorGrainsClustering(builder.Configuration).AddVisitorGrains(builder.Configuration));
-        _host = builder.Build();
-        _host.StartAsync().GetAwaiter().GetResult();
-        _shard = _host.Services.GetRequiredService<IGrainFactory>().GetGrain<IVisitorShardGrain>(GrainKeys.VisitorShard("bench", "v_1"));
+        _silo = new EmbeddedSilo();
+        _shard = _silo.Grains.GetGrain<IVisitorShardGrain>(GrainKeys.VisitorShard("bench", "v_1"));
         _shard.ResidentAsync().GetAwaiter().GetResult(); // activated before measuring
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _host?.StopAsync().GetAwaiter().GetResult();
-        _host?.Dispose();
-        if (_data is not null && Directory.Exists(_data))
-        {
-            Directory.Delete(_data, true);
-        }
-    }
+    public void Cleanup() => _silo?.Dispose();
 
     [Benchmark(Description = "an in-process grain call that does nothing (a visitor shard's ResidentAsync)")]
     public Task<int> Call() => _shard!.ResidentAsync();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
