@@ -52,7 +52,9 @@ public sealed class VisitorShardGrain(VisitorGrainServices services) : Grain, IV
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _retry?.Dispose();
-        services.Log.LogInformation("Shard {Shard} is deactivating ({Reason}: {Description}); checkpointing its {Visitors} visitors",
+        // Every shard deactivates at a stop: only other reasons are worth a line at the default level.
+        services.Log.Log(reason.ReasonCode == DeactivationReasonCode.ShuttingDown ? LogLevel.Debug : LogLevel.Information,
+            "Shard {Shard} is deactivating ({Reason}: {Description}); checkpointing its {Visitors} visitors",
             this.GetPrimaryKeyString(), reason.ReasonCode, reason.Description, _visitors.Count);
         var going = _visitors.Values.Select(v =>
         {

@@ -3,6 +3,7 @@ using VisitorGrains.Domain.Collecting;
 using VisitorGrains.Domain.Companies;
 using VisitorGrains.Domain.Journeys;
 using VisitorGrains.Grains.Abstractions;
+using VisitorGrains.Grains.Hosting;
 using VisitorGrains.Grains.Storage;
 using VisitorGrains.Tests.Support;
 
@@ -39,6 +40,8 @@ public sealed class ShardCollectionTests
             // Its company could not be told: it waits for its retry (5 s on), and rounds meanwhile keep it.
             await Task.Delay(TimeSpan.FromSeconds(2.5));
             Assert.Equal(1, await visitor.Shard.ResidentAsync());
+            var unsent = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<UnsentOutboxes>();
+            Assert.Equal(1, unsent.Count); // what GET /api/stats reports as visitorsOwingCompanies
             Volatile.Write(ref failing, false);
 
             // Once the retry has reached the company, a round lets it go, checkpointed: a restart replays nothing.
@@ -50,6 +53,7 @@ public sealed class ShardCollectionTests
             Assert.Equal(1, stored.SnapshotSeq);
             Assert.Empty(stored.Entries);
             Assert.Equal(1, (await visitor.GetAsync())!.PageViews);
+            Assert.Equal(0, unsent.Count);
         }
         finally
         {
