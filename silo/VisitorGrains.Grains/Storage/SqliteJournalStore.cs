@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -47,7 +46,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private double _walCatchUpMaxMs;
     private long _databaseFlushes;
 
-    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WriteQueue<Write> _writes = new();
     private readonly string _readConnection;
     private readonly StorageOptions _options;
     private readonly ILogger<SqliteJournalStore> _log;
@@ -106,9 +105,10 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         var checkpointConnection = builder.ToString();
         builder.Mode = SqliteOpenMode.ReadOnly;
         _readConnection = builder.ToString();
-        _writer = Task.Run(WriteLoopAsync);
-        // A thread of its own, not the thread pool's: each pass blocks in SQLite for ~50 ms (and flushes the
-        // file), and on a 2-core machine the pool may have only two threads, one of them in a commit.
+        // Threads of their own, not the thread pool's: the writer is busy in SQLite for most of its time under
+        // load, and a checkpoint pass blocks for ~50 ms (and flushes the file); on a 2-core machine the pool may
+        // have only two threads for every request and grain turn.
+        _writer = RunOnOwnThread("VisitorGrains journal writer", WriteLoop);
         _checkpointer = RunOnOwnThread("VisitorGrains WAL checkpointer", () => CheckpointLoop(checkpointConnection));
     }
 
@@ -292,7 +292,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             return;
         }
 
-        _writes.Writer.TryComplete();
+        _writes.Complete();
         await _writer;
         _log.LogInformation("Journal: {Commits} group commits of {Writes} writes ({PerCommit:F1} each); {AppendBytes} bytes of entries, {CheckpointBytes} bytes of checkpoints; the WAL caught up {CatchUps} times ({CatchUpMs:F0} ms in all, {CatchUpMaxMs:F0} ms at most)",
             _commits, _writeCount, _commits == 0 ? 0 : _writeCount / (double)_commits, _appendBytes, _checkpointBytes, _walCatchUps, _walCatchUpMs, _walCatchUpMaxMs);
@@ -356,7 +356,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
     private Task Enqueue(Write write)
     {
-        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
+        ObjectDisposedException.ThrowIf(!_writes.TryWrite(write), this);
 
         return write.Done.Task;
     }
@@ -438,15 +438,18 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
         using var commands = new WriteCommands(_connection);
         var batch = new List<Write>(_options.MaxBatch);
-        while (await WaitForWritesAsync())
+        // While a purge waits for readers, the writer wakes now and then to try it again.
+        while (_writes.Wait(_purges.Count > 0 ? PurgeRetryEvery : Timeout.InfiniteTimeSpan))
         {
-            while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var write))
+            _writes.TakeInto(batch, _options.MaxBatch);
+            if (batch.Count == 0)
             {
-                batch.Add(write);
+                TryPurge();
+                continue;
             }
 
             try
@@ -492,25 +495,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         {
             purge.Done.TrySetException(new ObjectDisposedException(nameof(SqliteJournalStore)));
         }
-    }
-
-    /// <summary>Waits for the next writes; while a purge waits for readers, wakes now and then to try it again.</summary>
-    private async Task<bool> WaitForWritesAsync()
-    {
-        while (_purges.Count > 0)
-        {
-            using var retry = new CancellationTokenSource(PurgeRetryEvery);
-            try
-            {
-                return await _writes.Reader.WaitToReadAsync(retry.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                TryPurge();
-            }
-        }
-
-        return await _writes.Reader.WaitToReadAsync();
     }
 
     private void Complete(Write write)
