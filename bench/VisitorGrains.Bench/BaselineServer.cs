@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using VisitorGrains.Api.Hosting;
 using VisitorGrains.Grains.Storage;
 
 namespace VisitorGrains.Bench;
@@ -81,6 +82,7 @@ public static class BaselineServer
             gcCollections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
             gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
             allocatedBytes = GC.GetTotalAllocatedBytes(),
+            threadPool = StatsApi.ThreadPoolNow(),
             journal = journal(),
         }));
 

@@ -196,6 +196,8 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
         Count("walCatchUps"), store ? journal.GetProperty("walCatchUpMs").GetDouble() : 0, api.ProcessorTime.TotalMilliseconds,
         Count("writes"), Count("commits"), store)
     {
+        Pool = (stats.GetProperty("threadPool").GetProperty("completedWorkItems").GetInt64(),
+            stats.GetProperty("threadPool").GetProperty("threads").GetInt32()),
         Handled = store ? await HandledWithinAsync(api.Address) : null,
     };
 }

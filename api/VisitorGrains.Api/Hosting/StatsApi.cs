@@ -19,6 +19,15 @@ public static class StatsApi
         return api;
     }
 
+    /// <summary>
+    /// The thread pool now: its threads, work items waiting, and work items run since the process started
+    /// (each a hand-off from one thread to another: requests, grain turns and continuations all run as them).
+    /// </summary>
+    public static ThreadPoolStatistics ThreadPoolNow() =>
+        new(ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount, ThreadPool.CompletedWorkItemCount);
+
+    public readonly record struct ThreadPoolStatistics(int Threads, long QueuedWorkItems, long CompletedWorkItems);
+
     private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, bool? gc)
     {
         if (!http.User.IsAdmin())
@@ -46,6 +55,7 @@ public static class StatsApi
             // Since the process started: what the benchmark reads before and after a run.
             gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
             allocatedBytes = GC.GetTotalAllocatedBytes(),
+            threadPool = ThreadPoolNow(),
             activations,
             // Visitors are held by their shards (VisitorShardGrain), not as activations: those of this node's silo.
             residentVisitors = VisitorGrainsMetrics.ResidentVisitors,

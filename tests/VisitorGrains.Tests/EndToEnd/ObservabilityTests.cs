@@ -85,6 +85,11 @@ public sealed class ObservabilityTests
         var statsAfter = await host.Admin.GetFromJsonAsync<JsonElement>("/api/stats");
         Assert.True(statsAfter.GetProperty("allocatedBytes").GetInt64() > statsBefore.GetProperty("allocatedBytes").GetInt64());
         Assert.True(statsAfter.GetProperty("gcPauseMs").GetDouble() >= statsBefore.GetProperty("gcPauseMs").GetDouble());
+        // The thread pool: requests and grain turns ran as its work items, so the count since start grew.
+        var pool = statsAfter.GetProperty("threadPool");
+        Assert.True(pool.GetProperty("threads").GetInt32() >= 1);
+        Assert.True(pool.GetProperty("queuedWorkItems").GetInt64() >= 0);
+        Assert.True(pool.GetProperty("completedWorkItems").GetInt64() > statsBefore.GetProperty("threadPool").GetProperty("completedWorkItems").GetInt64());
         // The embedded store's writer: the page views' journal entries went through its group commits.
         var journal = statsAfter.GetProperty("journal");
         Assert.True(journal.GetProperty("writes").GetInt64() > statsBefore.GetProperty("journal").GetProperty("writes").GetInt64());
