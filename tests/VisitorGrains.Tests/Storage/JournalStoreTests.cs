@@ -22,6 +22,31 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
     }
 
     /// <summary>
+    /// Writes are answered off the writer's thread: a caller whose continuation runs synchronously and blocks
+    /// (here until a later write is durable) holds up neither the writer nor the commits after its own. Were
+    /// answers given on the writer's thread, the later write would never be committed.
+    /// </summary>
+    [Fact]
+    public async Task ACallerBlockingInItsContinuation_DoesNotStopTheWriter()
+    {
+        var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blocked = Store.AppendAsync("visitor/demo/v_first", 1, [1], 1).ContinueWith(_ =>
+        {
+            blocking.SetResult();
+            return later.Task.Wait(TimeSpan.FromMinutes(1));
+        }, TaskContinuationOptions.ExecuteSynchronously);
+        await blocking.Task; // the first write is answered, and its caller now blocks
+
+        await Store.AppendAsync("visitor/demo/v_first", 2, [2], 2);
+        await Store.AppendAsync("visitor/demo/v_second", 1, [3], 3);
+        later.SetResult();
+
+        Assert.True(await blocked, "the blocked caller's later write was not committed");
+        Assert.Equal([1L, 2L], (await Store.LoadAsync("visitor/demo/v_first")).Entries.Select(e => e.Seq));
+    }
+
+    /// <summary>
     /// A write SQLite refuses (here a trigger refuses one visitor's entries) fails alone: the group commit it
     /// shared is rolled back and its other writes are committed one by one. Also what SQLite's own errors look
     /// like from the writer's prepared statements: a <see cref="Microsoft.Data.Sqlite.SqliteException"/> with the code.
