@@ -31,11 +31,13 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
     {
         var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocked = Store.AppendAsync("visitor/demo/v_first", 1, [1], 1).ContinueWith(_ =>
+        // Attached from a pool thread: should the write be answered before the continuation is attached, the
+        // continuation runs at once on the attaching thread, which must not be the test's own.
+        var blocked = Task.Run(() => Store.AppendAsync("visitor/demo/v_first", 1, [1], 1).ContinueWith(_ =>
         {
             blocking.SetResult();
             return later.Task.Wait(TimeSpan.FromMinutes(1));
-        }, TaskContinuationOptions.ExecuteSynchronously);
+        }, TaskContinuationOptions.ExecuteSynchronously));
         await blocking.Task; // the first write is answered, and its caller now blocks
 
         await Store.AppendAsync("visitor/demo/v_first", 2, [2], 2);
