@@ -135,13 +135,13 @@ var baselineRate = results[0].PerSecond;
 Console.WriteLine();
 Console.WriteLine($"{options.Connections} connections, {options.Seconds} s per run after {options.WarmupSeconds} s warm-up, {options.Visitors} visitors (Zipf), {options.Companies} companies, {Environment.ProcessorCount} cores, load generator on the same machine");
 Console.WriteLine();
-Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups | server CPU µs per page view | store writes per page view (per commit) | over 10 ms in the server |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups | server CPU µs per page view | of which the store's writer / WAL checkpointer threads | store writes per page view (per commit) | over 10 ms in the server |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     var alerts = r.Alerts > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.AlertP50:F1} | {r.AlertP99:F1} (n={r.Alerts})") : "– | –";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} | {Cpu(r, options)} | {Writes(r, options)} | {OverTenMs(r)} |"));
+        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} | {Cpu(r, options)} | {StoreCpu(r, options)} | {Writes(r, options)} | {OverTenMs(r)} |"));
 }
 
 foreach (var line in memory.Concat(scale))
@@ -163,6 +163,12 @@ static string Allocated(LoadResult r, BenchOptions options) => r.Server is { } g
 // The server's CPU time (all its threads) per page view answered in the measured seconds.
 static string Cpu(LoadResult r, BenchOptions options) => r.Server is { } server
     ? string.Create(CultureInfo.InvariantCulture, $"{server.CpuMs * 1000 / Math.Max(1, r.PerSecond * options.Seconds):F0}")
+    : "–";
+
+// Of that, the store's writer thread and its WAL checkpointer's thread.
+static string StoreCpu(LoadResult r, BenchOptions options) => r.Server is { StoreThreads: { WriterMs: { } writer, CheckpointerMs: { } checkpointer } }
+    ? string.Create(CultureInfo.InvariantCulture,
+        $"{writer * 1000 / Math.Max(1, r.PerSecond * options.Seconds):F0} / {checkpointer * 1000 / Math.Max(1, r.PerSecond * options.Seconds):F0}")
     : "–";
 
 // The store's writes per page view, and how many a group commit took on average.
@@ -192,6 +198,7 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
     var journal = stats.GetProperty("journal");
     var store = journal.ValueKind == JsonValueKind.Object;
     long Count(string name) => store ? journal.GetProperty(name).GetInt64() : 0;
+    double? Cpu(string name) => store && journal.TryGetProperty(name, out var ms) && ms.ValueKind == JsonValueKind.Number ? ms.GetDouble() : null;
     return new ServerSample(stats.GetProperty("gcPauseMs").GetDouble(), collections[0], stats.GetProperty("allocatedBytes").GetInt64(),
         Count("walCatchUps"), store ? journal.GetProperty("walCatchUpMs").GetDouble() : 0, api.ProcessorTime.TotalMilliseconds,
         Count("writes"), Count("commits"), store)
@@ -199,6 +206,7 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
         Pool = (stats.GetProperty("threadPool").GetProperty("completedWorkItems").GetInt64(),
             stats.GetProperty("threadPool").GetProperty("threads").GetInt32()),
         Handled = store ? await HandledWithinAsync(api.Address) : null,
+        StoreThreads = (Cpu("writerCpuMs"), Cpu("checkpointerCpuMs")),
     };
 }
 

@@ -48,6 +48,10 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
     private readonly WriteQueue<Write> _writes = new();
     private readonly string _readConnection;
+
+    /// <summary>The CPU time of the writer's and the checkpointer's own threads, once they have started.</summary>
+    private ThreadCpuClock? _writerClock;
+    private ThreadCpuClock? _checkpointerClock;
     private readonly StorageOptions _options;
     private readonly ILogger<SqliteJournalStore> _log;
     private readonly Task _writer;
@@ -78,6 +82,8 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             PRAGMA wal_autocheckpoint = 0;
             PRAGMA journal_size_limit = {Math.Max(1, _options.WalRestartFrames) * 2L * 4096};
             PRAGMA secure_delete = ON;
+            PRAGMA mmap_size = {Math.Max(0, _options.MmapBytes)};
+            PRAGMA cache_size = -{Math.Max(64, _options.CacheKilobytes)};
             CREATE TABLE IF NOT EXISTS vg_snapshot (
                 stream   TEXT    NOT NULL UNIQUE,
                 seq      INTEGER NOT NULL,
@@ -108,15 +114,18 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         // Threads of their own, not the thread pool's: the writer is busy in SQLite for most of its time under
         // load, and a checkpoint pass blocks for ~50 ms (and flushes the file); on a 2-core machine the pool may
         // have only two threads for every request and grain turn.
-        _writer = RunOnOwnThread("VisitorGrains journal writer", WriteLoop);
-        _checkpointer = RunOnOwnThread("VisitorGrains WAL checkpointer", () => CheckpointLoop(checkpointConnection));
+        _writer = RunOnOwnThread("VisitorGrains journal writer", WriteLoop, clock => Volatile.Write(ref _writerClock, clock));
+        _checkpointer = RunOnOwnThread("VisitorGrains WAL checkpointer", () => CheckpointLoop(checkpointConnection),
+            clock => Volatile.Write(ref _checkpointerClock, clock));
     }
 
-    private static Task RunOnOwnThread(string name, Action loop)
+    /// <summary>Runs the loop on a thread of its own, whose CPU clock is given out while it runs (a thread id is reused once it ends).</summary>
+    private static Task RunOnOwnThread(string name, Action loop, Action<ThreadCpuClock?> clock)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            clock(ThreadCpuClock.ForCurrentThread());
             try
             {
                 loop();
@@ -125,6 +134,10 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             catch (Exception ex)
             {
                 done.TrySetException(ex);
+            }
+            finally
+            {
+                clock(null);
             }
         })
         {
@@ -177,7 +190,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     /// <summary>What the writer and the background checkpoint did since the store opened (read without locks: approximate while writing).</summary>
     public JournalStatistics Statistics => new(
         Interlocked.Read(ref _commits), Interlocked.Read(ref _writeCount), Interlocked.Read(ref _walCatchUps),
-        Volatile.Read(ref _walCatchUpMs), Volatile.Read(ref _walCatchUpMaxMs), Interlocked.Read(ref _databaseFlushes));
+        Volatile.Read(ref _walCatchUpMs), Volatile.Read(ref _walCatchUpMaxMs), Interlocked.Read(ref _databaseFlushes))
+    {
+        WriterCpuMs = Volatile.Read(ref _writerClock)?.Used,
+        CheckpointerCpuMs = Volatile.Read(ref _checkpointerClock)?.Used,
+    };
 
     public Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at) => Enqueue(new Write(WriteKind.Append, stream, seq, entry, at));
 
@@ -630,9 +647,18 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Group commits and writes; the writer's WAL catch-ups (how many, their time in all and at most); the background flushes of the database file.</summary>
+    /// <summary>
+    /// Group commits and writes; the writer's WAL catch-ups (how many, their time in all and at most); the background
+    /// flushes of the database file; the CPU time the writer's and the checkpointer's threads used (null where the
+    /// system does not say): the store's own cost, apart from the rest of the process.
+    /// </summary>
     public readonly record struct JournalStatistics(long Commits, long Writes, long WalCatchUps, double WalCatchUpMs, double WalCatchUpMaxMs,
-        long DatabaseFlushes);
+        long DatabaseFlushes)
+    {
+        public double? WriterCpuMs { get; init; }
+
+        public double? CheckpointerCpuMs { get; init; }
+    }
 
     private enum WriteKind
     {

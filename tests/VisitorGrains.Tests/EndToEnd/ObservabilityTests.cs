@@ -94,6 +94,9 @@ public sealed class ObservabilityTests
         var journal = statsAfter.GetProperty("journal");
         Assert.True(journal.GetProperty("writes").GetInt64() > statsBefore.GetProperty("journal").GetProperty("writes").GetInt64());
         Assert.True(journal.GetProperty("commits").GetInt64() > 0);
+        // Its two threads' own CPU time, read from /proc on Linux (10 ms ticks: a light test may not have used one yet).
+        Assert.True(journal.GetProperty("writerCpuMs").GetDouble() >= 0, journal.ToString());
+        Assert.True(journal.GetProperty("checkpointerCpuMs").GetDouble() >= 0, journal.ToString());
         // Volvo Cars has confirmed both visitors' contributions (it raised its alert): nobody owes it anything.
         var owing = await Eventually.GetAsync(async () => (await host.Admin.GetFromJsonAsync<JsonElement>("/api/stats"))
             .GetProperty("visitorsOwingCompanies").GetInt32(), n => n == 0);
