@@ -82,8 +82,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             PRAGMA wal_autocheckpoint = 0;
             PRAGMA journal_size_limit = {Math.Max(1, _options.WalRestartFrames) * 2L * 4096};
             PRAGMA secure_delete = ON;
-            PRAGMA mmap_size = {Math.Max(0, _options.MmapBytes)};
-            PRAGMA cache_size = -{Math.Max(64, _options.CacheKilobytes)};
             CREATE TABLE IF NOT EXISTS vg_snapshot (
                 stream   TEXT    NOT NULL UNIQUE,
                 seq      INTEGER NOT NULL,

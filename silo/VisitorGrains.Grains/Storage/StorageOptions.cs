@@ -35,12 +35,6 @@ public sealed class StorageOptions
     /// <summary>SQLite's page size for a new store (an existing file keeps its own).</summary>
     public int PageSize { get; set; } = 4096;
 
-    /// <summary>Bytes of the database file the writer reads through a memory map instead of a read call per page (0: none).</summary>
-    public long MmapBytes { get; set; }
-
-    /// <summary>The writer's own page cache, in KiB (SQLite's default is 2,000).</summary>
-    public int CacheKilobytes { get; set; } = 2000;
-
     /// <summary>Days of event history kept for backtests (visitors' journal entries).</summary>
     public int HistoryDays { get; set; } = 90;
 }
