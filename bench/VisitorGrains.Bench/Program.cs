@@ -198,7 +198,7 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
     var journal = stats.GetProperty("journal");
     var store = journal.ValueKind == JsonValueKind.Object;
     long Count(string name) => store ? journal.GetProperty(name).GetInt64() : 0;
-    double? Cpu(string name) => store && journal.TryGetProperty(name, out var ms) && ms.ValueKind == JsonValueKind.Number ? ms.GetDouble() : null;
+    double? ThreadMs(string name) => store && journal.TryGetProperty(name, out var ms) && ms.ValueKind == JsonValueKind.Number ? ms.GetDouble() : null;
     return new ServerSample(stats.GetProperty("gcPauseMs").GetDouble(), collections[0], stats.GetProperty("allocatedBytes").GetInt64(),
         Count("walCatchUps"), store ? journal.GetProperty("walCatchUpMs").GetDouble() : 0, api.ProcessorTime.TotalMilliseconds,
         Count("writes"), Count("commits"), store)
@@ -206,7 +206,7 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
         Pool = (stats.GetProperty("threadPool").GetProperty("completedWorkItems").GetInt64(),
             stats.GetProperty("threadPool").GetProperty("threads").GetInt32()),
         Handled = store ? await HandledWithinAsync(api.Address) : null,
-        StoreThreads = (Cpu("writerCpuMs"), Cpu("checkpointerCpuMs")),
+        StoreThreads = (ThreadMs("writerCpuMs"), ThreadMs("checkpointerCpuMs")),
     };
 }
 

@@ -46,12 +46,12 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private double _walCatchUpMaxMs;
     private long _databaseFlushes;
 
-    private readonly WriteQueue<Write> _writes = new();
-    private readonly string _readConnection;
-
     /// <summary>The CPU time of the writer's and the checkpointer's own threads, once they have started.</summary>
     private ThreadCpuClock? _writerClock;
     private ThreadCpuClock? _checkpointerClock;
+
+    private readonly WriteQueue<Write> _writes = new();
+    private readonly string _readConnection;
     private readonly StorageOptions _options;
     private readonly ILogger<SqliteJournalStore> _log;
     private readonly Task _writer;
