@@ -121,7 +121,8 @@ public static class LoadGenerator
         Console.Error.WriteLine($"  {result.PerSecond:F0}/s, p50 {result.P50:F2} ms, p99 {result.P99:F2} ms, p99.9 {result.P999:F2} ms, errors {errors}" +
             (probe is null ? "" : $", alerts {result.Alerts}: p50 {result.AlertP50:F1} ms, p99 {result.AlertP99:F1} ms") +
             (result.Server is { } gc ? $", server GC: {gc.Collections} pauses, {gc.PauseMs:F0} ms in all ({gc.PauseMs / 10 / measured:F1} % of the time), {gc.AllocatedBytes / 1024d / Math.Max(1, all.Length):F1} KB allocated per page view, {gc.CatchUps} WAL catch-ups ({gc.CatchUpMs:F0} ms in all), {gc.CpuMs * 1000 / Math.Max(1, all.Length):F0} µs of server CPU per page view, {gc.Pool.WorkItems / (double)Math.Max(1, all.Length):F1} thread-pool work items per page view ({gc.Pool.Threads} pool threads at the end)" +
-                (gc.StoreThreads.WriterMs is { } writer ? $", store writer {writer * 1000 / Math.Max(1, all.Length):F0} µs and WAL checkpointer {gc.StoreThreads.CheckpointerMs * 1000 / Math.Max(1, all.Length):F0} µs of CPU per page view" : "") : ""));
+                (gc.StoreThreads.WriterMs is { } writer ? $", store writer {writer * 1000 / Math.Max(1, all.Length):F0} µs and WAL checkpointer {gc.StoreThreads.CheckpointerMs * 1000 / Math.Max(1, all.Length):F0} µs of CPU per page view" : "") +
+                (gc.Store ? $", {gc.Written.Pages / (double)Math.Max(1, all.Length):F2} pages ({gc.Written.Pages / (double)Math.Max(1, gc.Commits):F1} per commit) and {gc.Written.Bytes / (double)Math.Max(1, all.Length):F0} bytes written per page view" : "") : ""));
         return result;
     }
 
@@ -155,6 +156,9 @@ public sealed record ServerSample(double PauseMs, int Collections, long Allocate
     /// <summary>CPU time the store's writer and WAL checkpointer threads used (null: not known on this system).</summary>
     public (double? WriterMs, double? CheckpointerMs) StoreThreads { get; init; }
 
+    /// <summary>Database pages the store's commits wrote (WAL frames), and the bytes of entries and snapshots they held.</summary>
+    public (long Pages, long Bytes) Written { get; init; }
+
     public ServerSample Since(ServerSample before) => new(PauseMs - before.PauseMs, Collections - before.Collections,
         AllocatedBytes - before.AllocatedBytes, CatchUps - before.CatchUps, CatchUpMs - before.CatchUpMs, CpuMs - before.CpuMs,
         Writes - before.Writes, Commits - before.Commits, Store)
@@ -162,6 +166,7 @@ public sealed record ServerSample(double PauseMs, int Collections, long Allocate
         Pool = (Pool.WorkItems - before.Pool.WorkItems, Pool.Threads),
         Handled = Handled is { } after && before.Handled is { } start ? (after.All - start.All, after.Within10Ms - start.Within10Ms) : null,
         StoreThreads = (StoreThreads.WriterMs - before.StoreThreads.WriterMs, StoreThreads.CheckpointerMs - before.StoreThreads.CheckpointerMs),
+        Written = (Written.Pages - before.Written.Pages, Written.Bytes - before.Written.Bytes),
     };
 }
 

@@ -135,13 +135,13 @@ var baselineRate = results[0].PerSecond;
 Console.WriteLine();
 Console.WriteLine($"{options.Connections} connections, {options.Seconds} s per run after {options.WarmupSeconds} s warm-up, {options.Visitors} visitors (Zipf), {options.Companies} companies, {Environment.ProcessorCount} cores, load generator on the same machine");
 Console.WriteLine();
-Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups | server CPU µs per page view | of which the store's writer / WAL checkpointer threads | store writes per page view (per commit) | over 10 ms in the server |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| run | page views/s | × baseline | p50 ms | p99 ms | p99.9 ms | alert p50 ms | alert p99 ms | non-202 | server GC pauses | KB allocated per page view | WAL catch-ups | server CPU µs per page view | of which the store's writer / WAL checkpointer threads | store writes per page view (per commit) | pages written per page view (per commit) | over 10 ms in the server |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     var alerts = r.Alerts > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.AlertP50:F1} | {r.AlertP99:F1} (n={r.Alerts})") : "– | –";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} | {Cpu(r, options)} | {StoreCpu(r, options)} | {Writes(r, options)} | {OverTenMs(r)} |"));
+        $"| {r.Name} | {r.PerSecond:F0} | {r.PerSecond / baselineRate:F2} | {r.P50:F2} | {r.P99:F2} | {r.P999:F2} | {alerts} | {r.Errors} | {Pauses(r, options)} | {Allocated(r, options)} | {CatchUps(r)} | {Cpu(r, options)} | {StoreCpu(r, options)} | {Writes(r, options)} | {Pages(r, options)} | {OverTenMs(r)} |"));
 }
 
 foreach (var line in memory.Concat(scale))
@@ -177,6 +177,12 @@ static string Writes(LoadResult r, BenchOptions options) => r.Server is { Store:
         $"{server.Writes / Math.Max(1, r.PerSecond * options.Seconds):F2} ({server.Writes / (double)Math.Max(1, server.Commits):F1})")
     : "–";
 
+// The database pages the store's commits wrote per page view (each a WAL frame), and per group commit.
+static string Pages(LoadResult r, BenchOptions options) => r.Server is { Store: true } server
+    ? string.Create(CultureInfo.InvariantCulture,
+        $"{server.Written.Pages / Math.Max(1, r.PerSecond * options.Seconds):F2} ({server.Written.Pages / (double)Math.Max(1, server.Commits):F1})")
+    : "–";
+
 // The share of accepted batches the API itself took more than 10 ms over (its own histogram, from the request
 // reaching /collect to its 202): what the client's latency adds beyond it is the load generator, the kernel,
 // and the time before the handler starts (a request read while the server's threads stood still, say).
@@ -207,6 +213,7 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
             stats.GetProperty("threadPool").GetProperty("threads").GetInt32()),
         Handled = store ? await HandledWithinAsync(api.Address) : null,
         StoreThreads = (ThreadMs("writerCpuMs"), ThreadMs("checkpointerCpuMs")),
+        Written = (Count("pagesWritten"), Count("appendBytes") + Count("checkpointBytes")),
     };
 }
 

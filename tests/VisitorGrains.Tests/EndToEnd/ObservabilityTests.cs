@@ -94,6 +94,10 @@ public sealed class ObservabilityTests
         var journal = statsAfter.GetProperty("journal");
         Assert.True(journal.GetProperty("writes").GetInt64() > statsBefore.GetProperty("journal").GetProperty("writes").GetInt64());
         Assert.True(journal.GetProperty("commits").GetInt64() > 0);
+        // The pages those commits wrote (each a WAL frame), and the bytes of entries among them.
+        var journalBefore = statsBefore.GetProperty("journal");
+        Assert.True(journal.GetProperty("pagesWritten").GetInt64() > journalBefore.GetProperty("pagesWritten").GetInt64(), journal.ToString());
+        Assert.True(journal.GetProperty("appendBytes").GetInt64() > journalBefore.GetProperty("appendBytes").GetInt64(), journal.ToString());
         // Its two threads' own CPU time, read from /proc on Linux (10 ms ticks: a light test may not have used one yet).
         Assert.True(journal.GetProperty("writerCpuMs").GetDouble() >= 0, journal.ToString());
         Assert.True(journal.GetProperty("checkpointerCpuMs").GetDouble() >= 0, journal.ToString());
