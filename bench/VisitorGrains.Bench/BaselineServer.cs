@@ -56,7 +56,7 @@ public static class BaselineServer
                         length += read;
                     }
 
-                    var stream = StreamNames.Visitor("floor/" + VisitorOf(body.AsSpan(0, length)));
+                    var stream = "floor/" + VisitorOf(body.AsSpan(0, length));
                     var seq = Interlocked.Increment(ref streams.GetOrAdd(stream, _ => new StrongBox<long>()).Value);
                     await store.AppendAsync(stream, seq, body.AsMemory(0, length), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 }

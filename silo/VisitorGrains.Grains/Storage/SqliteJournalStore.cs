@@ -11,15 +11,6 @@ namespace VisitorGrains.Grains.Storage;
 /// takes every write waiting and commits them in a single transaction (group commit), so the cost of
 /// a commit is shared by all grains writing at that moment. Readers use their own pooled connections.
 /// </summary>
-/// <remarks>
-/// Entries live in one of two tables, both in arrival order. The history streams' (<see cref="StreamNames.KeepsHistory"/>:
-/// visitors) are the site's event history, kept past checkpoints for backtests and exports and trimmed by
-/// retention (<c>vg_entry</c>, indexed by stream and by time). Every other stream's entries only wait for its
-/// next checkpoint (<c>vg_state_entry</c>), and are not deleted by it but swept a few thousand rows behind the
-/// newest, in arrival order (<see cref="WriteCommands.SweepIfDue"/>): by then most are covered, and a sweep
-/// frees their pages whole. Deleted by each checkpoint, a busy company's hundred entries lay on as many pages
-/// among other streams' entries, each written to the WAL again (a fifth of every page the store wrote under load).
-/// </remarks>
 public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 {
     private static readonly Meter Meter = new("VisitorGrains.Storage");
@@ -27,15 +18,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private static readonly Counter<long> Writes = Meter.CreateCounter<long>("vg.journal.writes", description: "Appends, checkpoints and deletes committed");
     private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("vg.journal.bytes", "By", "Entry and snapshot bytes committed");
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("vg.journal.batch_size", description: "Writes per group commit");
-
-    /// <summary>
-    /// Rows of <c>vg_state_entry</c> a sweep leaves for later: at a few thousand a second, most are covered by then
-    /// (a company checkpoints every 64 entries or more). At most this many covered rows wait for it (~15 MB).
-    /// </summary>
-    public const int StateSweepLag = 32_768;
-
-    /// <summary>Rows one sweep looks at: a hundred or so pages of company entries, each freed or written once (~1–2 ms).</summary>
-    public const int StateSweepChunk = 1_024;
 
     private int _disposed;
     private long _commits;
@@ -124,15 +106,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         // Entries arrive in time order, so this index grows at its end: cheap to keep, and retention
         // finds old entries without reading the whole journal.
         Execute(_connection, "CREATE INDEX IF NOT EXISTS vg_entry_at ON vg_entry (at);");
-        Execute(_connection, """
-            CREATE TABLE IF NOT EXISTS vg_state_entry (
-                stream TEXT    NOT NULL,
-                seq    INTEGER NOT NULL,
-                entry  BLOB    NOT NULL,
-                UNIQUE (stream, seq)
-            );
-            """);
-        MoveStateEntries(_connection);
         _databaseFile = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         var checkpointConnection = builder.ToString();
         builder.Mode = SqliteOpenMode.ReadOnly;
@@ -179,27 +152,17 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     /// (an explicit transaction would do the same, but a <see cref="SqliteTransaction"/> sets and clears a SQLite
     /// rollback hook: two finalizable handles per grain activation).
     /// </summary>
-    private const string LoadHistoryStream = """
-        SELECT 0, seq, state FROM vg_snapshot WHERE stream = $stream
-        UNION ALL
-        SELECT 1, seq, entry FROM vg_entry
-        WHERE stream = $stream AND seq > coalesce((SELECT seq FROM vg_snapshot WHERE stream = $stream), 0)
-        ORDER BY 2
-        """;
-
-    private const string LoadStateStream = """
-        SELECT 0, seq, state FROM vg_snapshot WHERE stream = $stream
-        UNION ALL
-        SELECT 1, seq, entry FROM vg_state_entry
-        WHERE stream = $stream AND seq > coalesce((SELECT seq FROM vg_snapshot WHERE stream = $stream), 0)
-        ORDER BY 2
-        """;
-
     public async Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = StreamNames.KeepsHistory(stream) ? LoadHistoryStream : LoadStateStream;
+        command.CommandText = """
+            SELECT 0, seq, state FROM vg_snapshot WHERE stream = $stream
+            UNION ALL
+            SELECT 1, seq, entry FROM vg_entry
+            WHERE stream = $stream AND seq > coalesce((SELECT seq FROM vg_snapshot WHERE stream = $stream), 0)
+            ORDER BY 2
+            """;
         // By seq alone: the checkpoint's is below every entry's, and both halves come in that order from their
         // indexes, so SQLite merges them without sorting.
         command.Parameters.AddWithValue("$stream", stream);
@@ -317,12 +280,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT e.stream FROM vg_entry e LEFT JOIN vg_snapshot s ON s.stream = e.stream
+            SELECT DISTINCT e.stream FROM vg_entry e LEFT JOIN vg_snapshot s ON s.stream = e.stream
             WHERE e.seq > coalesce(s.seq, 0)
-            UNION
-            SELECT e.stream FROM vg_state_entry e LEFT JOIN vg_snapshot s ON s.stream = e.stream
-            WHERE e.seq > coalesce(s.seq, 0)
-            ORDER BY 1
+            ORDER BY e.stream
             """;
         return await ReadStringsAsync(command, cancellationToken);
     }
@@ -335,8 +295,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             SELECT stream FROM vg_snapshot WHERE stream >= $from AND stream < $to
             UNION
             SELECT stream FROM vg_entry WHERE stream >= $from AND stream < $to
-            UNION
-            SELECT stream FROM vg_state_entry WHERE stream >= $from AND stream < $to
             ORDER BY stream LIMIT $max
             """;
         command.Parameters.AddWithValue("$from", prefix);
@@ -523,8 +481,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 {
                     Complete(write);
                 }
-
-                SweepStateEntries(commands);
             }
             catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
             {
@@ -557,19 +513,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         foreach (var purge in _purges)
         {
             purge.Done.TrySetException(new ObjectDisposedException(nameof(SqliteJournalStore)));
-        }
-    }
-
-    /// <summary>In a transaction of its own, after the batch's writes are answered: a failure here fails none of them.</summary>
-    private void SweepStateEntries(WriteCommands commands)
-    {
-        try
-        {
-            commands.SweepIfDue();
-        }
-        catch (SqliteException ex)
-        {
-            _log.LogWarning(ex, "Sweeping checkpointed entries failed; the next sweep takes them");
         }
     }
 
@@ -644,7 +587,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
     private void Count(List<Write> batch)
     {
-        // The pages the commit wrote to the WAL, each a frame of its own: what a write costs the disk, and most of what it costs the writer.
+        // The pages the commit wrote to the WAL, each a frame of its own: most of what a write costs the writer.
         if (SQLitePCL.raw.sqlite3_db_status(_connection.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var pages, out _, 1) == SQLitePCL.raw.SQLITE_OK)
         {
             Interlocked.Add(ref _pagesWritten, pages);
@@ -695,21 +638,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             commands.RollBack();
             throw;
         }
-    }
-
-    /// <summary>
-    /// Files written before the state streams' entries had a table of their own keep them among the history's:
-    /// moved there at open, in one transaction (two index look-ups once they are).
-    /// </summary>
-    private static void MoveStateEntries(SqliteConnection connection)
-    {
-        const string NotHistory = $"(stream < '{StreamNames.VisitorPrefix}' OR stream >= '{StreamNames.VisitorPrefix}' || char(65535))";
-        Execute(connection, $"""
-            BEGIN IMMEDIATE;
-            INSERT OR REPLACE INTO vg_state_entry (stream, seq, entry) SELECT stream, seq, entry FROM vg_entry WHERE {NotHistory};
-            DELETE FROM vg_entry WHERE {NotHistory};
-            COMMIT;
-            """);
     }
 
     private static bool HasColumn(SqliteConnection connection, string table, string column)
@@ -765,9 +693,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        /// <summary>The stream's entries are history (<c>vg_entry</c>), or wait only for its checkpoint (<c>vg_state_entry</c>).</summary>
-        public bool History { get; } = StreamNames.KeepsHistory(Stream);
-
         /// <summary>Rows a trim deleted.</summary>
         public int Affected { get; set; }
     }
@@ -789,21 +714,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         private readonly Statement _deleteSnapshot;
         private readonly Statement _deleteEntries;
         private readonly Statement _trimHistory;
-        private readonly Statement _appendState;
-        private readonly Statement _trimState;
-        private readonly Statement _deleteStateEntries;
-        private readonly Statement _sweep;
-        private readonly Statement _sweepAll;
-
-        /// <summary>
-        /// Rows of <c>vg_state_entry</c> up to this one have been swept; each stream's entries up to it that were
-        /// not covered then are deleted by the checkpoint that covers them. In memory only: after a restart the
-        /// sweep starts again at the oldest row.
-        /// </summary>
-        private long _sweptTo;
-
-        /// <summary>The newest row of <c>vg_state_entry</c>.</summary>
-        private long _stateTail;
 
         public WriteCommands(SqliteConnection connection)
         {
@@ -827,41 +737,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _trim = new Statement(db, "DELETE FROM vg_entry WHERE stream = $stream AND seq <= $seq");
             _deleteSnapshot = new Statement(db, "DELETE FROM vg_snapshot WHERE stream = $stream");
             _deleteEntries = new Statement(db, "DELETE FROM vg_entry WHERE stream = $stream");
-            _appendState = new Statement(db, "INSERT OR REPLACE INTO vg_state_entry (stream, seq, entry) VALUES ($stream, $seq, $data)");
-            _trimState = new Statement(db, "DELETE FROM vg_state_entry WHERE stream = $stream AND seq <= $seq AND rowid <= $at");
-            _deleteStateEntries = new Statement(db, "DELETE FROM vg_state_entry WHERE stream = $stream");
-            const string Covered = "seq <= coalesce((SELECT s.seq FROM vg_snapshot s WHERE s.stream = vg_state_entry.stream), 0)";
-            _sweep = new Statement(db, $"DELETE FROM vg_state_entry WHERE rowid > ?1 AND rowid <= ?2 AND {Covered}");
-            _sweepAll = new Statement(db, $"DELETE FROM vg_state_entry WHERE {Covered}");
-            using var bounds = new Statement(db, "SELECT coalesce(min(rowid) - 1, 0), coalesce(max(rowid), 0) FROM vg_state_entry");
-            (_sweptTo, _stateTail) = bounds.Read();
-        }
-
-        /// <summary>
-        /// Deletes the covered rows among the next <see cref="StateSweepChunk"/> once they are <see cref="StateSweepLag"/>
-        /// behind the newest. Answers the rows deleted.
-        /// </summary>
-        public int SweepIfDue()
-        {
-            if (_stateTail - StateSweepLag - _sweptTo < StateSweepChunk)
-            {
-                return 0;
-            }
-
-            var to = _sweptTo + StateSweepChunk;
-            Begin();
-            try
-            {
-                var deleted = _sweep.Run(_sweptTo, to);
-                Commit();
-                _sweptTo = to;
-                return deleted;
-            }
-            catch
-            {
-                RollBack();
-                throw;
-            }
         }
 
         public void Begin() => _begin.Run(null);
@@ -881,25 +756,12 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         {
             switch (write.Kind)
             {
-                case WriteKind.Append when write.History:
+                case WriteKind.Append:
                     _append.Run(write);
                     break;
-                case WriteKind.Append:
-                    _appendState.Run(write);
-                    _stateTail = Math.Max(_stateTail, SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle));
-                    break;
-                case WriteKind.Checkpoint when write.History:
+                case WriteKind.Checkpoint:
                     _snapshot.Run(write);
                     _trim.Run(write);
-                    break;
-                case WriteKind.Checkpoint:
-                    // Only the entries a sweep has passed already: it takes the others.
-                    _snapshot.Run(write);
-                    _trimState.Run(write, at: _sweptTo);
-                    break;
-                case WriteKind.Purge:
-                    // What an erasure rewrote must not wait for a sweep to leave the file.
-                    _sweepAll.Run(null);
                     break;
                 case WriteKind.Snapshot:
                     _snapshot.Run(write);
@@ -909,7 +771,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                     break;
                 case WriteKind.Delete:
                     _deleteSnapshot.Run(write);
-                    (write.History ? _deleteEntries : _deleteStateEntries).Run(write);
+                    _deleteEntries.Run(write);
                     break;
             }
         }
@@ -925,11 +787,6 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _deleteSnapshot.Dispose();
             _deleteEntries.Dispose();
             _trimHistory.Dispose();
-            _appendState.Dispose();
-            _trimState.Dispose();
-            _deleteStateEntries.Dispose();
-            _sweep.Dispose();
-            _sweepAll.Dispose();
         }
     }
 
@@ -957,47 +814,15 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _at = SQLitePCL.raw.sqlite3_bind_parameter_index(_statement, "$at");
         }
 
-        /// <summary>
-        /// Runs the statement to its end with the write's values (<paramref name="at"/> in place of its own, when
-        /// given); answers the rows it changed.
-        /// </summary>
-        public int Run(Write? write, long? at = null)
-        {
-            if (write is not null)
-            {
-                Bind(write, at ?? write.At);
-            }
-
-            return Run();
-        }
-
-        /// <summary>Runs the statement with its parameters ?1 and ?2; answers the rows it changed.</summary>
-        public int Run(long first, long second)
-        {
-            Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, 1, first));
-            Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, 2, second));
-            return Run();
-        }
-
-        /// <summary>The first row's two integers.</summary>
-        public (long, long) Read()
+        /// <summary>Runs the statement to its end with the write's values; answers the rows it changed.</summary>
+        public int Run(Write? write)
         {
             try
             {
-                var result = SQLitePCL.raw.sqlite3_step(_statement);
-                Check(result == SQLitePCL.raw.SQLITE_ROW ? SQLitePCL.raw.SQLITE_OK : result);
-                return (SQLitePCL.raw.sqlite3_column_int64(_statement, 0), SQLitePCL.raw.sqlite3_column_int64(_statement, 1));
-            }
-            finally
-            {
-                SQLitePCL.raw.sqlite3_reset(_statement);
-            }
-        }
-
-        private int Run()
-        {
-            try
-            {
+                if (write is not null)
+                {
+                    Bind(write);
+                }
 
                 int result;
                 while ((result = SQLitePCL.raw.sqlite3_step(_statement)) == SQLitePCL.raw.SQLITE_ROW)
@@ -1016,7 +841,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
         public void Dispose() => _statement.Dispose();
 
-        private void Bind(Write write, long at)
+        private void Bind(Write write)
         {
             if (_stream > 0)
             {
@@ -1045,7 +870,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
             if (_at > 0)
             {
-                Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, _at, at));
+                Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, _at, write.At));
             }
         }
 

@@ -12,12 +12,6 @@ public static class StreamNames
     public const string HandlingPrefix = "handling/";
     public const string ContactPrefix = "contact/";
 
-    /// <summary>
-    /// A visitor's entries are the site's event history (backtests, exports), kept past checkpoints until
-    /// retention trims them; every other stream's entries only wait for its next checkpoint.
-    /// </summary>
-    public static bool KeepsHistory(string stream) => stream.StartsWith(VisitorPrefix, StringComparison.Ordinal);
-
     public static string Visitor(string key) => VisitorPrefix + key;
 
     public static string Company(string key) => CompanyPrefix + key;
