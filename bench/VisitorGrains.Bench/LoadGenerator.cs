@@ -15,6 +15,9 @@ public sealed record LoadResult(string Name, double PerSecond, double P50, doubl
     public double? AlertP50 { get; init; }
     public double? AlertP99 { get; init; }
     public int Alerts { get; init; }
+
+    /// <summary>The seconds measured.</summary>
+    public double Seconds { get; init; }
 }
 
 /// <summary>
@@ -106,7 +109,7 @@ public static class LoadGenerator
         var all = perWorker.SelectMany(l => l).ToArray();
         Array.Sort(all);
         double Ms(long[] sorted, double quantile) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(quantile * sorted.Length))] * 1000d / frequency;
-        var result = new LoadResult(name, all.Length / measured, Ms(all, 0.50), Ms(all, 0.99), Ms(all, 0.999), errors);
+        var result = new LoadResult(name, all.Length / measured, Ms(all, 0.50), Ms(all, 0.99), Ms(all, 0.999), errors) { Seconds = measured };
         if (serverBefore is not null)
         {
             result = result with { Server = (await sampleServer!()).Since(await serverBefore) };
