@@ -76,6 +76,32 @@ public sealed class StoredStateCompatibilityTests
         Assert.NotEmpty(storedCompany.Points);
     }
 
+    /// <summary>
+    /// The lists our records hold behind an interface are written as numbers (<c>StoredTypeIds</c>), not by type
+    /// name: the entry above was 829 bytes with five names, most of it names.
+    /// </summary>
+    [Fact]
+    public void AJournalEntry_NamesNoCollectionType_AndReadsBackTheSame()
+    {
+        var (visitor, entry, company, companyEntry) = Build();
+
+        var bytes = Serializer.SerializeToArray(entry);
+        var read = Serializer.Deserialize<VisitorEntry>(bytes)!;
+
+        Assert.DoesNotContain("System.Collections", System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.True(bytes.Length < Convert.FromBase64String(StoredVisitorEntry).Length / 2,
+            $"{bytes.Length} bytes against {Convert.FromBase64String(StoredVisitorEntry).Length} with the names");
+        Assert.Equal(entry.Events, read.Events);
+        Assert.Equal(entry.Points, read.Points);
+        Assert.Equal(entry.Sessions, read.Sessions);
+        Assert.Equal(entry.StageChanges, read.StageChanges);
+        Assert.Equal(entry.HighIntentPages, read.HighIntentPages);
+        foreach (var state in new object[] { visitor, company, companyEntry })
+        {
+            Assert.DoesNotContain("System.Collections.Generic.List", System.Text.Encoding.UTF8.GetString(Serializer.SerializeToArray(state)));
+        }
+    }
+
     [Fact]
     public void APointHeldTwiceInOneGraph_ReadsBackTwice()
     {
