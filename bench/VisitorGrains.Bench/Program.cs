@@ -111,7 +111,7 @@ foreach (var variant in options.Variants)
             }
 
             var probe = await AlertProbe.ConnectAsync(api.Address, ServerProcess.AdminKey, firstProbe, TimeSpan.FromMilliseconds(100));
-            results.Add(await LoadGenerator.RunAsync($"VisitorGrains ({variant.Name}), paced at {share:P0} of {(of == max ? "max" : "the max just before")}", api.Address,
+            results.Add(await LoadGenerator.RunAsync($"VisitorGrains ({variant.Name}), paced at {share:P0} of {(share > 0.5 ? "the max just before" : "max")}", api.Address,
                 options with { WarmupSeconds = Math.Min(options.WarmupSeconds, 3) }, workload.Next, of.PerSecond * share, probe,
                 sampleServer: () => ServerSampleAsync(api)));
             firstProbe += probe.Sent + 100;

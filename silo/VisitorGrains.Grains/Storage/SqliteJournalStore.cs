@@ -590,7 +590,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         // The pages the commit wrote to the WAL, each a frame of its own: most of what a write costs the writer.
         if (SQLitePCL.raw.sqlite3_db_status(_connection.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var pages, out _, 1) == SQLitePCL.raw.SQLITE_OK)
         {
-            Interlocked.Add(ref _pagesWritten, pages);
+            _pagesWritten += pages;
         }
 
         _commits++;
@@ -657,7 +657,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
     /// <summary>
     /// Group commits and writes; the writer's WAL catch-ups (how many, their time in all and at most); the background
-    /// flushes of the database file; the CPU time the writer's and the checkpointer's threads used (null where the
+    /// flushes of the database file; the pages the commits wrote and the bytes of entries and snapshots; the CPU time the writer's and the checkpointer's threads used (null where the
     /// system does not say): the store's own cost, apart from the rest of the process.
     /// </summary>
     public readonly record struct JournalStatistics(long Commits, long Writes, long WalCatchUps, double WalCatchUpMs, double WalCatchUpMaxMs,
