@@ -162,6 +162,9 @@ public sealed record ServerSample(double PauseMs, int Collections, long Allocate
     /// <summary>Database pages the store's commits wrote (WAL frames), and the bytes of entries and snapshots they held.</summary>
     public (long Pages, long Bytes) Written { get; init; }
 
+    /// <summary>Database pages the store's writer read in for its commits (misses in its page cache).</summary>
+    public long PagesRead { get; init; }
+
     public ServerSample Since(ServerSample before) => new(PauseMs - before.PauseMs, Collections - before.Collections,
         AllocatedBytes - before.AllocatedBytes, CatchUps - before.CatchUps, CatchUpMs - before.CatchUpMs, CpuMs - before.CpuMs,
         Writes - before.Writes, Commits - before.Commits, Store)
@@ -170,6 +173,7 @@ public sealed record ServerSample(double PauseMs, int Collections, long Allocate
         Handled = Handled is { } after && before.Handled is { } start ? (after.All - start.All, after.Within10Ms - start.Within10Ms) : null,
         StoreThreads = (StoreThreads.WriterMs - before.StoreThreads.WriterMs, StoreThreads.CheckpointerMs - before.StoreThreads.CheckpointerMs),
         Written = (Written.Pages - before.Written.Pages, Written.Bytes - before.Written.Bytes),
+        PagesRead = PagesRead - before.PagesRead,
     };
 }
 

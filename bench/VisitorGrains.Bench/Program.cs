@@ -140,7 +140,7 @@ if (options.Scale > 0)
     await Workload.ImportAccountsAsync(api.Address, ServerProcess.AdminKey, options.Companies, Probes);
     var workload = new Workload(options.Visitors, options.Companies);
     await LoadGenerator.RunAsync("scale warm-up", api.Address, options with { Seconds = 5 }, workload.Next); // compiled and warm, as measured above
-    scale.AddRange(await ScaleAsync(api.Address, options, () => api.ProcessorTime.TotalMilliseconds));
+    scale.AddRange(await ScaleAsync(api.Address, options, () => api.ProcessorTime.TotalMilliseconds, () => ServerSampleAsync(api)));
 }
 
 var baselineRate = results[0].PerSecond;
@@ -226,6 +226,7 @@ static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
         Handled = store ? await HandledWithinAsync(api.Address) : null,
         StoreThreads = (ThreadMs("writerCpuMs"), ThreadMs("checkpointerCpuMs")),
         Written = (Count("pagesWritten"), Count("appendBytes") + Count("checkpointBytes")),
+        PagesRead = store && journal.TryGetProperty("pagesRead", out var read) ? read.GetInt64() : 0,
     };
 }
 
@@ -289,7 +290,7 @@ static async Task<string> MeasureMemoryAsync(Uri address, BenchOptions options)
 // A stream of distinct visitors, one page view each: the cost per page view after 10,000 and at the end,
 // in the server's CPU time (what a page view costs it, whatever else the machine does) and in the rate the
 // stream went at; and what stays resident (sampled every 10 s while it runs).
-static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Func<double> serverCpuMs)
+static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Func<double> serverCpuMs, Func<Task<ServerSample>> sampleServer)
 {
     var lines = new List<string>
     {
@@ -301,6 +302,9 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Fu
     var samples = new List<(long Done, double Rate, double CpuMs)>();
     var lastCpuMs = serverCpuMs();
     var resident = new List<(long Done, long Visitors, double HeapMb, double RssMb)>();
+    // The server's counters every 10 s (collector, store threads, writes, pages), to say where a span's cost went.
+    var counters = new List<(long Done, double Seconds, ServerSample Sample)>();
+    var clock = System.Diagnostics.Stopwatch.StartNew();
     long doneSoFar = 0;
     using var stop = new CancellationTokenSource();
     var sampling = Task.Run(async () =>
@@ -311,8 +315,10 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Fu
             {
                 await Task.Delay(TimeSpan.FromSeconds(10), stop.Token);
                 var stats = await StatsAsync(address, collect: false);
+                var counted = (Interlocked.Read(ref doneSoFar), clock.Elapsed.TotalSeconds, await sampleServer());
                 lock (resident)
                 {
+                    counters.Add(counted);
                     resident.Add((Interlocked.Read(ref doneSoFar), Visitors(stats), stats.GetProperty("managedHeapBytes").GetInt64() / 1048576d,
                         stats.GetProperty("workingSetBytes").GetInt64() / 1048576d));
                 }
@@ -333,6 +339,7 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Fu
     }, Window);
     await stop.CancelAsync();
     await sampling;
+    counters.Add((Interlocked.Read(ref doneSoFar), clock.Elapsed.TotalSeconds, await sampleServer()));
     foreach (var (done, rate, cpuMs) in samples.Where(s => s.Done == Window * 2 || s.Done % printEvery == 0))
     {
         var at = resident.Where(r => r.Done <= done).LastOrDefault();
@@ -364,9 +371,32 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Fu
         var (earlyCpu, lateCpu) = (CpuUs(earlyWindows), CpuUs(lateWindows));
         lines.Add(string.Create(CultureInfo.InvariantCulture,
             $"Cost per page view over the last {span:N0} visitors vs just after the first 10,000 (target ≤ 1.2): server CPU {lateCpu:F0} vs {earlyCpu:F0} µs = {lateCpu / earlyCpu:F2} ×; rate {late:F0}/s vs {early:F0}/s = {early / late:F2} ×"));
+        lines.Add(WhereItWent(counters, Window, Window + span, samples[^1].Done - span, samples[^1].Done));
     }
 
     return lines;
+}
+
+// The server's counters over the sampled stretches nearest an early and a late span of the scale run, per page view.
+static string WhereItWent(List<(long Done, double Seconds, ServerSample Sample)> counters, long earlyFrom, long earlyTo, long lateFrom, long lateTo)
+{
+    (long Done, double Seconds, ServerSample Sample)? At(long done) => counters.Where(c => c.Done >= done).Cast<(long, double, ServerSample)?>().FirstOrDefault();
+    string Describe(long from, long to)
+    {
+        if (At(from) is not { } a || At(to) is not { } b || b.Done <= a.Done)
+        {
+            return "not sampled";
+        }
+
+        var d = b.Sample.Since(a.Sample);
+        var views = (double)(b.Done - a.Done);
+        var writer = d.StoreThreads.WriterMs is { } w ? (w * 1000 / views).ToString("F0", CultureInfo.InvariantCulture) : "?";
+        var checkpointer = d.StoreThreads.CheckpointerMs is { } c ? (c * 1000 / views).ToString("F0", CultureInfo.InvariantCulture) : "?";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"visitors {a.Done:N0}–{b.Done:N0}: server CPU {d.CpuMs * 1000 / views:F0} µs, of it writer {writer} and checkpointer {checkpointer} µs; collector {100 * d.PauseMs / 1000 / (b.Seconds - a.Seconds):F1} % of the time ({d.Collections} pauses, {d.PauseMs / Math.Max(1, d.Collections):F1} ms each), {d.AllocatedBytes / 1024d / views:F1} KB allocated; {d.Writes / views:F2} writes, {d.Written.Pages / views:F2} pages written and {d.PagesRead / views:F2} read");
+    }
+
+    return $"Per page view, early ({Describe(earlyFrom, earlyTo)}) and late ({Describe(lateFrom, lateTo)})";
 }
 
 static async Task<double> StreamAsync(Uri address, BenchOptions options, string prefix, int count, Action<(long Done, double Rate)> sample, int window = 10_000)

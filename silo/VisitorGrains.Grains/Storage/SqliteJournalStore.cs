@@ -25,6 +25,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     private long _appendBytes;
     private long _checkpointBytes;
     private long _pagesWritten;
+    private long _pagesRead;
 
     /// <summary>
     /// Purges waiting to empty the WAL. Emptying it needs a moment with no reader on the log; each try
@@ -192,6 +193,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         Volatile.Read(ref _walCatchUpMs), Volatile.Read(ref _walCatchUpMaxMs), Interlocked.Read(ref _databaseFlushes))
     {
         PagesWritten = Interlocked.Read(ref _pagesWritten),
+        PagesRead = Interlocked.Read(ref _pagesRead),
         AppendBytes = Volatile.Read(ref _appendBytes),
         CheckpointBytes = Volatile.Read(ref _checkpointBytes),
         WriterCpuMs = Volatile.Read(ref _writerClock)?.Used,
@@ -593,6 +595,12 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _pagesWritten += pages;
         }
 
+        // The pages it had to read in first, not finding them in the writer's page cache (from the WAL or the file).
+        if (SQLitePCL.raw.sqlite3_db_status(_connection.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_MISS, out var misses, out _, 1) == SQLitePCL.raw.SQLITE_OK)
+        {
+            _pagesRead += misses;
+        }
+
         _commits++;
         _writeCount += batch.Count;
         long bytes = 0;
@@ -665,6 +673,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
     {
         /// <summary>Database pages the commits wrote (each a WAL frame).</summary>
         public long PagesWritten { get; init; }
+
+        /// <summary>Database pages the writer read in for its commits, missing them in its page cache.</summary>
+        public long PagesRead { get; init; }
 
         /// <summary>Bytes of entries appended, and of snapshots written, as serialized.</summary>
         public long AppendBytes { get; init; }

@@ -97,6 +97,8 @@ public sealed class ObservabilityTests
         // The pages those commits wrote (each a WAL frame), and the bytes of entries among them.
         var journalBefore = statsBefore.GetProperty("journal");
         Assert.True(journal.GetProperty("pagesWritten").GetInt64() > journalBefore.GetProperty("pagesWritten").GetInt64(), journal.ToString());
+        // The writer's first commits read the file's pages into its cache: a store that has written has read.
+        Assert.True(journal.GetProperty("pagesRead").GetInt64() > 0, journal.ToString());
         Assert.True(journal.GetProperty("appendBytes").GetInt64() > journalBefore.GetProperty("appendBytes").GetInt64(), journal.ToString());
         // Its two threads' own CPU time, read from /proc on Linux (10 ms ticks: a light test may not have used one yet).
         Assert.True(journal.GetProperty("writerCpuMs").GetDouble() >= 0, journal.ToString());
