@@ -44,6 +44,8 @@ var results = new List<LoadResult>();
 var memory = new List<string>();
 var scale = new List<string>();
 const int Probes = 5000;
+// The scale run's first distinct visitors: the cost just after them is what the cost at the end is held to.
+const int ScaleStart = 10_000;
 await using (var baseline = await ServerProcess.StartBaselineAsync())
 {
     var workload = new Workload(options.Visitors, options.Companies);
@@ -136,11 +138,20 @@ if (options.Scale > 0)
     // visitors at thousands a second would otherwise all still be resident at the end of the run.
     var variant = ApiVariant.Named("normal");
     variant.Environment["Orleans__VisitorCollectionAge"] = TimeSpan.FromSeconds(options.ScaleCollectionAgeSeconds).ToString("c", CultureInfo.InvariantCulture);
+    // And a second, alike, that only ever holds the first visitors' worth: at the end the two take turns, so that
+    // the cost at 1,000,000 and at 10,000 are measured side by side, in the same minute of the shared machine.
+    await using var small = await ServerProcess.StartApiAsync(variant, data => Workload.WriteDatabase(Path.Combine(data, "ip")));
     await using var api = await ServerProcess.StartApiAsync(variant, data => Workload.WriteDatabase(Path.Combine(data, "ip")));
-    await Workload.ImportAccountsAsync(api.Address, ServerProcess.AdminKey, options.Companies, Probes);
     var workload = new Workload(options.Visitors, options.Companies);
-    await LoadGenerator.RunAsync("scale warm-up", api.Address, options with { Seconds = 5 }, workload.Next); // compiled and warm, as measured above
+    foreach (var server in new[] { small, api })
+    {
+        await Workload.ImportAccountsAsync(server.Address, ServerProcess.AdminKey, options.Companies, Probes);
+        await LoadGenerator.RunAsync("scale warm-up", server.Address, options with { Seconds = 5 }, workload.Next); // compiled and warm, as measured above
+    }
+
+    await StreamAsync(small.Address, options, "v_scale_", ScaleStart, _ => { });
     scale.AddRange(await ScaleAsync(api.Address, options, () => api.ProcessorTime.TotalMilliseconds, () => ServerSampleAsync(api)));
+    scale.Add(await TakingTurnsAsync(small, api, options));
 }
 
 var baselineRate = results[0].PerSecond;
@@ -399,12 +410,55 @@ static string WhereItWent(List<(long Done, double Seconds, ServerSample Sample)>
     return $"Per page view, early ({Describe(earlyFrom, earlyTo)}) and late ({Describe(lateFrom, lateTo)})";
 }
 
-static async Task<double> StreamAsync(Uri address, BenchOptions options, string prefix, int count, Action<(long Done, double Rate)> sample, int window = 10_000)
+// The cost per page view at 10,000 distinct visitors and at the end of the scale run, side by side: windows of
+// new visitors alternate between the server that holds only the first ones (its 10,000 streamed before the scale
+// run; a short stretch unmeasured first, as it stood idle meanwhile) and the one the scale run went through.
+// Whatever else the machine does then, both have their share of it.
+static async Task<string> TakingTurnsAsync(ServerProcess small, ServerProcess large, BenchOptions options)
+{
+    const int Turn = 25_000;
+    const int Turns = 4;
+    var smallFrom = ScaleStart;
+    await StreamAsync(small.Address, options, "v_scale_", smallFrom + (Turn / 5), _ => { }, from: smallFrom);
+    smallFrom += Turn / 5;
+    var largeFrom = options.Scale;
+    double smallCpuMs = 0, largeCpuMs = 0, smallSeconds = 0, largeSeconds = 0;
+    for (var turn = 0; turn < Turns; turn++)
+    {
+        foreach (var isSmall in new[] { true, false })
+        {
+            var server = isSmall ? small : large;
+            var from = isSmall ? smallFrom : largeFrom;
+            var cpuBefore = server.ProcessorTime.TotalMilliseconds;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await StreamAsync(server.Address, options, "v_scale_", from + Turn, _ => { }, from: from);
+            var (cpuMs, seconds) = (server.ProcessorTime.TotalMilliseconds - cpuBefore, clock.Elapsed.TotalSeconds);
+            if (isSmall)
+            {
+                (smallCpuMs, smallSeconds, smallFrom) = (smallCpuMs + cpuMs, smallSeconds + seconds, smallFrom + Turn);
+            }
+            else
+            {
+                (largeCpuMs, largeSeconds, largeFrom) = (largeCpuMs + cpuMs, largeSeconds + seconds, largeFrom + Turn);
+            }
+        }
+    }
+
+    var views = (double)Turn * Turns;
+    var (smallUs, largeUs) = (smallCpuMs * 1000 / views, largeCpuMs * 1000 / views);
+    var (smallRate, largeRate) = (views / smallSeconds, views / largeSeconds);
+    return string.Create(CultureInfo.InvariantCulture,
+        $"Side by side at the end ({Turns} turns of {Turn:N0} new visitors each, alternating): the server past {options.Scale:N0} distinct visitors (visitors {options.Scale:N0}–{largeFrom:N0}) against one that holds only the first ones (visitors {ScaleStart + (Turn / 5):N0}–{smallFrom:N0}): " +
+        $"server CPU {largeUs:F0} vs {smallUs:F0} µs per page view = {largeUs / smallUs:F2} × (target ≤ 1.2); rate {largeRate:F0}/s vs {smallRate:F0}/s = {smallRate / largeRate:F2} ×");
+}
+
+static async Task<double> StreamAsync(Uri address, BenchOptions options, string prefix, int count, Action<(long Done, double Rate)> sample, int window = 10_000,
+    int from = 0)
 {
     using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections, UseProxy = false };
     using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
     var collect = new Uri(address, "/collect");
-    long next = -1;
+    long next = from - 1;
     long done = 0;
     var started = System.Diagnostics.Stopwatch.StartNew();
     var windowStarted = started.Elapsed;
