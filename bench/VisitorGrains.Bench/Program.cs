@@ -150,7 +150,7 @@ if (options.Scale > 0)
     }
 
     await StreamAsync(small.Address, options, "v_scale_", ScaleStart, _ => { });
-    scale.AddRange(await ScaleAsync(api.Address, options, () => api.ProcessorTime.TotalMilliseconds, () => ServerSampleAsync(api)));
+    scale.AddRange(await ScaleAsync(api, options));
     scale.Add(await TakingTurnsAsync(small, api, options));
 }
 
@@ -218,9 +218,9 @@ static string CatchUps(LoadResult r) => r.Server is { Store: true } server
     ? string.Create(CultureInfo.InvariantCulture, $"{server.CatchUps} ({server.CatchUpMs:F0} ms)")
     : "–";
 
-static async Task<ServerSample> ServerSampleAsync(ServerProcess api)
+static async Task<ServerSample> ServerSampleAsync(ServerProcess api, JsonElement? statsRead = null)
 {
-    var stats = await StatsAsync(api.Address, collect: false);
+    var stats = statsRead ?? await StatsAsync(api.Address, collect: false);
     var collections = stats.GetProperty("gcCollections").EnumerateArray().Select(c => c.GetInt32()).ToArray();
     // A gen1 or gen2 collection also counts as a gen0 one: gen0's count is every collection.
     // The bare baseline has no store.
@@ -301,8 +301,9 @@ static async Task<string> MeasureMemoryAsync(Uri address, BenchOptions options)
 // A stream of distinct visitors, one page view each: the cost per page view after 10,000 and at the end,
 // in the server's CPU time (what a page view costs it, whatever else the machine does) and in the rate the
 // stream went at; and what stays resident (sampled every 10 s while it runs).
-static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Func<double> serverCpuMs, Func<Task<ServerSample>> sampleServer)
+static async Task<List<string>> ScaleAsync(ServerProcess api, BenchOptions options)
 {
+    var address = api.Address;
     var lines = new List<string>
     {
         "", $"Scale: {options.Scale:N0} distinct visitors, one page view each; visitors collected after {options.ScaleCollectionAgeSeconds} s idle", "",
@@ -311,7 +312,7 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Fu
     const int Window = 10_000;
     var printEvery = Math.Max(Window, options.Scale / 20 / Window * Window);
     var samples = new List<(long Done, double Rate, double CpuMs)>();
-    var lastCpuMs = serverCpuMs();
+    var lastCpuMs = api.ProcessorTime.TotalMilliseconds;
     var resident = new List<(long Done, long Visitors, double HeapMb, double RssMb)>();
     // The server's counters every 10 s (collector, store threads, writes, pages), to say where a span's cost went.
     var counters = new List<(long Done, double Seconds, ServerSample Sample)>();
@@ -326,7 +327,7 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Fu
             {
                 await Task.Delay(TimeSpan.FromSeconds(10), stop.Token);
                 var stats = await StatsAsync(address, collect: false);
-                var counted = (Interlocked.Read(ref doneSoFar), clock.Elapsed.TotalSeconds, await sampleServer());
+                var counted = (Interlocked.Read(ref doneSoFar), clock.Elapsed.TotalSeconds, await ServerSampleAsync(api, stats));
                 lock (resident)
                 {
                     counters.Add(counted);
@@ -343,14 +344,14 @@ static async Task<List<string>> ScaleAsync(Uri address, BenchOptions options, Fu
     await StreamAsync(address, options, "v_scale_", options.Scale, sample =>
     {
         // The server's CPU time over the window just ended (read from /proc: cheap enough to read in the loop).
-        var cpuMs = serverCpuMs();
+        var cpuMs = api.ProcessorTime.TotalMilliseconds;
         samples.Add((sample.Done, sample.Rate, cpuMs - lastCpuMs));
         lastCpuMs = cpuMs;
         Interlocked.Exchange(ref doneSoFar, sample.Done);
     }, Window);
     await stop.CancelAsync();
     await sampling;
-    counters.Add((Interlocked.Read(ref doneSoFar), clock.Elapsed.TotalSeconds, await sampleServer()));
+    counters.Add((Interlocked.Read(ref doneSoFar), clock.Elapsed.TotalSeconds, await ServerSampleAsync(api)));
     foreach (var (done, rate, cpuMs) in samples.Where(s => s.Done == Window * 2 || s.Done % printEvery == 0))
     {
         var at = resident.Where(r => r.Done <= done).LastOrDefault();
@@ -418,42 +419,37 @@ static async Task<string> TakingTurnsAsync(ServerProcess small, ServerProcess la
 {
     const int Turn = 25_000;
     const int Turns = 4;
-    var smallFrom = ScaleStart;
-    await StreamAsync(small.Address, options, "v_scale_", smallFrom + (Turn / 5), _ => { }, from: smallFrom);
-    smallFrom += Turn / 5;
-    var largeFrom = options.Scale;
-    double smallCpuMs = 0, largeCpuMs = 0, smallSeconds = 0, largeSeconds = 0;
+    const int Unmeasured = Turn / 5;
+    await StreamAsync(small.Address, options, "v_scale_", ScaleStart + Unmeasured, _ => { }, from: ScaleStart);
+    // Per server (small, then large): the next visitor it gets, and the CPU time and seconds of its turns.
+    var servers = new[] { small, large };
+    var next = new long[] { ScaleStart + Unmeasured, options.Scale };
+    var cpuMs = new double[2];
+    var seconds = new double[2];
     for (var turn = 0; turn < Turns; turn++)
     {
-        foreach (var isSmall in new[] { true, false })
+        for (var s = 0; s < 2; s++)
         {
-            var server = isSmall ? small : large;
-            var from = isSmall ? smallFrom : largeFrom;
-            var cpuBefore = server.ProcessorTime.TotalMilliseconds;
+            var cpuBefore = servers[s].ProcessorTime.TotalMilliseconds;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await StreamAsync(server.Address, options, "v_scale_", from + Turn, _ => { }, from: from);
-            var (cpuMs, seconds) = (server.ProcessorTime.TotalMilliseconds - cpuBefore, clock.Elapsed.TotalSeconds);
-            if (isSmall)
-            {
-                (smallCpuMs, smallSeconds, smallFrom) = (smallCpuMs + cpuMs, smallSeconds + seconds, smallFrom + Turn);
-            }
-            else
-            {
-                (largeCpuMs, largeSeconds, largeFrom) = (largeCpuMs + cpuMs, largeSeconds + seconds, largeFrom + Turn);
-            }
+            await StreamAsync(servers[s].Address, options, "v_scale_", next[s] + Turn, _ => { }, from: next[s]);
+            cpuMs[s] += servers[s].ProcessorTime.TotalMilliseconds - cpuBefore;
+            seconds[s] += clock.Elapsed.TotalSeconds;
+            next[s] += Turn;
         }
     }
 
     var views = (double)Turn * Turns;
-    var (smallUs, largeUs) = (smallCpuMs * 1000 / views, largeCpuMs * 1000 / views);
-    var (smallRate, largeRate) = (views / smallSeconds, views / largeSeconds);
+    var (smallUs, largeUs) = (cpuMs[0] * 1000 / views, cpuMs[1] * 1000 / views);
+    var (smallRate, largeRate) = (views / seconds[0], views / seconds[1]);
     return string.Create(CultureInfo.InvariantCulture,
-        $"Side by side at the end ({Turns} turns of {Turn:N0} new visitors each, alternating): the server past {options.Scale:N0} distinct visitors (visitors {options.Scale:N0}–{largeFrom:N0}) against one that holds only the first ones (visitors {ScaleStart + (Turn / 5):N0}–{smallFrom:N0}): " +
+        $"Side by side at the end ({Turns} turns of {Turn:N0} new visitors each, alternating): the server past {options.Scale:N0} distinct visitors (visitors {options.Scale:N0}–{next[1]:N0}) against one that holds only the first ones (visitors {ScaleStart + Unmeasured:N0}–{next[0]:N0}): " +
         $"server CPU {largeUs:F0} vs {smallUs:F0} µs per page view = {largeUs / smallUs:F2} × (target ≤ 1.2); rate {largeRate:F0}/s vs {smallRate:F0}/s = {smallRate / largeRate:F2} ×");
 }
 
-static async Task<double> StreamAsync(Uri address, BenchOptions options, string prefix, int count, Action<(long Done, double Rate)> sample, int window = 10_000,
-    int from = 0)
+// Visitors from..until-1 of the stream, one page view each.
+static async Task<double> StreamAsync(Uri address, BenchOptions options, string prefix, long until, Action<(long Done, double Rate)> sample, int window = 10_000,
+    long from = 0)
 {
     using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections, UseProxy = false };
     using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
@@ -467,7 +463,7 @@ static async Task<double> StreamAsync(Uri address, BenchOptions options, string 
     await Task.WhenAll(Enumerable.Range(0, options.Connections).Select(w => Task.Run(async () =>
     {
         var random = new Random(w);
-        for (var i = Interlocked.Increment(ref next); i < count && started.Elapsed < deadline; i = Interlocked.Increment(ref next))
+        for (var i = Interlocked.Increment(ref next); i < until && started.Elapsed < deadline; i = Interlocked.Increment(ref next))
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, collect)
             {
