@@ -447,6 +447,14 @@ public sealed class VisitorState
     }
 
     /// <summary>What an applied entry earned the company, if the visitor has one.</summary>
+    /// <summary>
+    /// Whether the entry, once applied, has a contribution for the company (<see cref="ContributionOf"/>): told
+    /// before it is written, so that the journal knows which entries owe their company something.
+    /// </summary>
+    public bool Contributes(VisitorEntry entry) =>
+        entry.Events.Count > 0 && IdentificationSource.Stronger(entry.Identification.Company, Company) is not null;
+
+    /// <summary>After the entry is applied: what its company is told of it, if it has a company.</summary>
     public CompanyContribution? ContributionOf(VisitorEntry entry, long seq) =>
         Company is null || entry.Events.Count == 0
             ? null

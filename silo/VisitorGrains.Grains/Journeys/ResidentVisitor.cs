@@ -26,9 +26,20 @@ namespace VisitorGrains.Grains.Journeys;
 /// </summary>
 internal sealed class ResidentVisitor
 {
+    /// <summary>
+    /// Entries a visitor let go may leave past its checkpoint, once they owe nothing, rather than write one
+    /// as it goes: most visitors let go never come back (the checkpoint each wrote as it went was much of what
+    /// a page view cost more past a million visitors than at ten thousand), and one that does replays a few
+    /// entries about as quickly as it reads a checkpoint.
+    /// </summary>
+    private const int LeftUncheckpointedAtMost = 8;
+
     private Journal<VisitorState, VisitorEntry>? _journal;
     private VisitorState _state = null!;
     private Task _sending = Task.CompletedTask;
+
+    /// <summary>The last settle of delivered entries (<see cref="Journal{TState, TEntry}.SettleAsync"/>), not waited for by the send.</summary>
+    private Task _settling = Task.CompletedTask;
 
     /// <summary>
     /// The last call queued for this visitor while one is under way; the next one runs after it. Once none
@@ -81,9 +92,10 @@ internal sealed class ResidentVisitor
         var (state, entries) = await journal.LoadAsync();
         _state = state?.Share() ?? new VisitorState { Site = Shared.Text(site), Visitor = visitor };
         _journal = journal;
+        // What the company has confirmed, settled in the journal, is not sent again.
         foreach (var (seq, entry) in entries)
         {
-            ApplyAndQueue(entry, seq);
+            ApplyAndQueue(entry, seq, owed: seq > journal.SettledThrough);
         }
 
         VisitorGrainsMetrics.VisitorActivated();
@@ -96,9 +108,10 @@ internal sealed class ResidentVisitor
     }
 
     /// <summary>
-    /// Before the shard lets the visitor go: the send under way finishes, then a checkpoint, written only
-    /// with an empty outbox: what the company has not confirmed stays in entries past the checkpoint, where
-    /// recovery after a crash finds it.
+    /// Before the shard lets the visitor go: the send under way finishes and what it delivered is settled in
+    /// the journal. A checkpoint follows only when the entries past the last one would make a long replay,
+    /// and only with an empty outbox: what the company has not confirmed stays in entries past the
+    /// checkpoint, owing, where recovery after a crash finds it.
     /// </summary>
     public async Task LetGoAsync()
     {
@@ -108,7 +121,8 @@ internal sealed class ResidentVisitor
         }
 
         await _sending;
-        if (_state.Outbox.Count == 0)
+        await _settling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        if (_state.Outbox.Count == 0 && _journal.Uncheckpointed > LeftUncheckpointedAtMost)
         {
             await _journal.CheckpointAsync(_state);
         }
@@ -135,7 +149,7 @@ internal sealed class ResidentVisitor
             var entry = _state.Decide(batch, identification, rules, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
             if (entry is not null)
             {
-                var seq = await journal.AppendAsync(entry, entry.Events[^1].At);
+                var seq = await journal.AppendAsync(entry, entry.Events[^1].At, owes: _state.Contributes(entry));
                 ApplyAndQueue(entry, seq);
                 if (entry.Email is not null)
                 {
@@ -207,7 +221,7 @@ internal sealed class ResidentVisitor
             return new StageMoveResult(await GetAsync(shard), problem);
         }
 
-        var seq = await _journal!.AppendAsync(entry, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var seq = await _journal!.AppendAsync(entry, services.Time.GetUtcNow().ToUnixTimeMilliseconds(), owes: _state.Contributes(entry));
         ApplyAndQueue(entry, seq);
         return new StageMoveResult(await GetAsync(shard), null);
     }
@@ -339,16 +353,21 @@ internal sealed class ResidentVisitor
         }
     }
 
-    private void ApplyAndQueue(VisitorEntry entry, long seq)
+    /// <summary>Applies the entry and, unless its company has confirmed it already, queues its contribution.</summary>
+    private void ApplyAndQueue(VisitorEntry entry, long seq, bool owed = true)
     {
         _state.Apply(entry, seq);
-        if (_state.ContributionOf(entry, seq) is { } contribution)
+        if (owed && _state.ContributionOf(entry, seq) is { } contribution)
         {
             _state.Outbox.Add(contribution);
         }
     }
 
-    /// <summary>One sender at a time drains the outbox, in order; a failure retries it later.</summary>
+    /// <summary>
+    /// One sender at a time drains the outbox, in order; a failure retries it later. What the company
+    /// confirmed is then settled in the journal (not waited for: a settle lost to a crash only means a
+    /// replay that sends the company what it has, which it ignores).
+    /// </summary>
     public void StartSending(VisitorShardGrain shard)
     {
         if (_sending.IsCompleted && _state.Outbox.Count > 0)
@@ -361,6 +380,7 @@ internal sealed class ResidentVisitor
     private async Task SendOutboxAsync(VisitorShardGrain shard)
     {
         var journal = _journal!;
+        long first = 0, last = 0;
         try
         {
             while (_state.Outbox.Count > 0)
@@ -380,6 +400,8 @@ internal sealed class ResidentVisitor
                 }
 
                 _state.Outbox.RemoveAt(0);
+                first = first == 0 ? contribution.Seq : first;
+                last = contribution.Seq;
             }
 
             if (journal.CheckpointDue)
@@ -391,6 +413,18 @@ internal sealed class ResidentVisitor
         {
             // Whoever waits for this send holds the task already: a finished one is not kept with the visitor.
             _sending = Task.CompletedTask;
+            if (last > journal.CheckpointSeq)
+            {
+                try
+                {
+                    _settling = journal.SettleAsync(first, last);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The store is closing: the entries stay owing, and recovery replays them at the next start.
+                }
+            }
+
             if (_state.Outbox.Count == 0)
             {
                 shard.Services.Unsent.Settled(journal.Stream);

@@ -54,16 +54,16 @@ public sealed class PostgresJournalStore : IJournalStore, IAsyncDisposable
             }
         }
 
-        var entries = new List<(long, byte[])>();
+        var entries = new List<(long, byte[], bool)>();
         await using (var command = new NpgsqlCommand(
-            "SELECT seq, entry FROM vg_entry WHERE stream = @stream AND seq > @after ORDER BY seq", connection, tx))
+            "SELECT seq, entry, owes FROM vg_entry WHERE stream = @stream AND seq > @after ORDER BY seq", connection, tx))
         {
             command.Parameters.AddWithValue("stream", stream);
             command.Parameters.AddWithValue("after", snapshotSeq);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                entries.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+                entries.Add((reader.GetInt64(0), (byte[])reader.GetValue(1), reader.GetBoolean(2)));
             }
         }
 
@@ -71,7 +71,11 @@ public sealed class PostgresJournalStore : IJournalStore, IAsyncDisposable
         return new StoredStream(snapshotSeq, snapshot, entries);
     }
 
-    public Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at) => Enqueue(new Write(WriteKind.Append, stream, seq, entry.ToArray(), at));
+    public Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at, bool owes = true) =>
+        Enqueue(new Write(WriteKind.Append, stream, seq, entry.ToArray(), at) { Owes = owes });
+
+    // A settle's Seq is the last entry it covers, At the first.
+    public Task SettleAsync(string stream, long from, long through) => Enqueue(new Write(WriteKind.Settle, stream, through, null, from));
 
     public Task CheckpointAsync(string stream, long seq, ReadOnlyMemory<byte> snapshot, bool keepEntries = false) =>
         Enqueue(new Write(keepEntries ? WriteKind.Snapshot : WriteKind.Checkpoint, stream, seq, snapshot.ToArray()));
@@ -158,7 +162,7 @@ public sealed class PostgresJournalStore : IJournalStore, IAsyncDisposable
         await PostgresSchema.EnsureAsync(_data, cancellationToken);
         await using var command = _data.CreateCommand("""
             SELECT DISTINCT e.stream FROM vg_entry e LEFT JOIN vg_snapshot s ON s.stream = e.stream
-            WHERE e.seq > coalesce(s.seq, 0)
+            WHERE e.owes AND e.seq > coalesce(s.seq, 0)
             ORDER BY e.stream
             """);
         return await ReadStringsAsync(command, cancellationToken);
@@ -272,9 +276,13 @@ public sealed class PostgresJournalStore : IJournalStore, IAsyncDisposable
                 case WriteKind.Append:
                     // A retry after an unknown outcome writes the same entry again: the last one stands.
                     batch.BatchCommands.Add(Command("""
-                        INSERT INTO vg_entry (stream, seq, entry, at) VALUES (@stream, @seq, @data, @at)
-                        ON CONFLICT (stream, seq) DO UPDATE SET entry = excluded.entry, at = excluded.at
+                        INSERT INTO vg_entry (stream, seq, entry, at, owes) VALUES (@stream, @seq, @data, @at, @owes)
+                        ON CONFLICT (stream, seq) DO UPDATE SET entry = excluded.entry, at = excluded.at, owes = excluded.owes
                         """, write));
+                    break;
+                case WriteKind.Settle:
+                    batch.BatchCommands.Add(Command(
+                        "UPDATE vg_entry SET owes = false WHERE stream = @stream AND seq >= @at AND seq <= @seq AND owes", write));
                     break;
                 case WriteKind.Checkpoint:
                     batch.BatchCommands.Add(Command(SaveSnapshot, write));
@@ -317,6 +325,11 @@ public sealed class PostgresJournalStore : IJournalStore, IAsyncDisposable
             command.Parameters.Add(new NpgsqlParameter<long>("at", NpgsqlDbType.Bigint) { TypedValue = write.At });
         }
 
+        if (sql.Contains("@owes", StringComparison.Ordinal))
+        {
+            command.Parameters.Add(new NpgsqlParameter<bool>("owes", NpgsqlDbType.Boolean) { TypedValue = write.Owes });
+        }
+
         return command;
     }
 
@@ -326,10 +339,13 @@ public sealed class PostgresJournalStore : IJournalStore, IAsyncDisposable
         Checkpoint,
         Snapshot,
         Delete,
+        Settle,
     }
 
     private sealed record Write(WriteKind Kind, string Stream, long Seq, byte[]? Data, long At = 0)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Owes { get; init; } = true;
     }
 }

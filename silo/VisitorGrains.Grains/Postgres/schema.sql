@@ -18,8 +18,11 @@ CREATE TABLE IF NOT EXISTS vg_entry (
     seq    bigint NOT NULL,
     entry  bytea  NOT NULL,
     at     bigint NOT NULL DEFAULT 0,   -- when it happened, epoch milliseconds
+    owes   boolean NOT NULL DEFAULT true, -- may still owe a delivery (a visitor's to its company): recovery wakes its grain
     PRIMARY KEY (stream, seq)
 );
+-- Tables created before entries said whether they owe anything.
+ALTER TABLE vg_entry ADD COLUMN IF NOT EXISTS owes boolean NOT NULL DEFAULT true;
 CREATE INDEX IF NOT EXISTS vg_entry_at ON vg_entry (at);
 
 -- Orleans membership: one version row per cluster, one row per silo incarnation. The entry itself is

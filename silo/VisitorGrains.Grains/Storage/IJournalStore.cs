@@ -3,8 +3,11 @@ namespace VisitorGrains.Grains.Storage;
 /// <summary>One entry of a stream's history.</summary>
 public sealed record HistoryEntry(string Stream, long Seq, long At, byte[] Entry);
 
-/// <summary>A stream's stored form: the last checkpoint (if any) and the entries appended after it.</summary>
-public sealed record StoredStream(long SnapshotSeq, byte[]? Snapshot, IReadOnlyList<(long Seq, byte[] Entry)> Entries);
+/// <summary>
+/// A stream's stored form: the last checkpoint (if any) and the entries appended after it, each saying
+/// whether it may still owe something (<see cref="IJournalStore.AppendAsync(string, long, ReadOnlyMemory{byte}, long, bool)"/>).
+/// </summary>
+public sealed record StoredStream(long SnapshotSeq, byte[]? Snapshot, IReadOnlyList<(long Seq, byte[] Entry, bool Owes)> Entries);
 
 /// <summary>
 /// Durable storage for grain journals. Each grain owns one stream: entries are appended (durable when
@@ -17,11 +20,21 @@ public interface IJournalStore
 
     /// <summary>
     /// Appends an entry; <paramref name="at"/> (epoch ms) is when it happened, for history and retention.
-    /// The store is done with the bytes when the task completes: the caller may then reuse them.
+    /// An entry that <paramref name="owes"/> carries something its grain must still deliver elsewhere (a
+    /// visitor's contribution to its company): until a checkpoint covers it or it is settled
+    /// (<see cref="SettleAsync"/>), recovery wakes its grain after a crash. The store is done with the bytes
+    /// when the task completes: the caller may then reuse them.
     /// </summary>
-    Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at);
+    Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at, bool owes = true);
 
-    Task AppendAsync(string stream, long seq, byte[] entry, long at) => AppendAsync(stream, seq, entry.AsMemory(), at);
+    Task AppendAsync(string stream, long seq, byte[] entry, long at, bool owes = true) => AppendAsync(stream, seq, entry.AsMemory(), at, owes);
+
+    /// <summary>
+    /// What the entries <paramref name="from"/>..<paramref name="through"/> carried has been delivered: they owe
+    /// nothing any more, and recovery passes them by. A settle lost to a crash only costs a replay that finds
+    /// nothing to send, so a caller need not wait for it.
+    /// </summary>
+    Task SettleAsync(string stream, long from, long through);
 
     /// <summary>
     /// Stores a snapshot as of <paramref name="seq"/>. The entries it covers are dropped, unless they are
@@ -63,7 +76,7 @@ public interface IJournalStore
     /// </summary>
     Task PurgeDeletedAsync();
 
-    /// <summary>Streams with entries past their checkpoint: the grains to wake after a crash.</summary>
+    /// <summary>Streams with entries past their checkpoint that may still owe something: the grains to wake after a crash.</summary>
     Task<IReadOnlyList<string>> PendingStreamsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Streams whose names start with <paramref name="prefix"/>, in name order.</summary>

@@ -30,26 +30,53 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
 
     public bool CheckpointDue => Seq - CheckpointSeq >= checkpointEvery && _entryBytesSince >= _checkpointBytes;
 
+    /// <summary>
+    /// Entries past the checkpoint that a load replays: a grain let go for good may leave a few there rather
+    /// than write a checkpoint (most never come back, and one that does replays them as quickly as it reads
+    /// a checkpoint), once they owe nothing.
+    /// </summary>
+    public long Uncheckpointed => Seq - CheckpointSeq;
+
+    /// <summary>
+    /// As loaded: the last entry up to which none owes anything any more (the checkpoint's sequence when the
+    /// first entry after it still owes): what the entries after it carried may not have been delivered.
+    /// </summary>
+    public long SettledThrough { get; private set; }
+
     public async Task<(TState? State, List<(long Seq, TEntry Entry)> Entries)> LoadAsync(CancellationToken cancellationToken = default)
     {
         var stored = await store.LoadAsync(stream, cancellationToken);
         var state = stored.Snapshot is null ? null : serializer.Deserialize<TState>(stored.Snapshot);
         var entries = stored.Entries.Select(e => (e.Seq, serializer.Deserialize<TEntry>(e.Entry)!)).ToList();
         CheckpointSeq = stored.SnapshotSeq;
+        SettledThrough = stored.SnapshotSeq;
+        foreach (var (seq, _, owes) in stored.Entries)
+        {
+            if (owes)
+            {
+                break;
+            }
+
+            SettledThrough = seq;
+        }
+
         Seq = entries.Count > 0 ? entries[^1].Seq : stored.SnapshotSeq;
         _checkpointBytes = stored.Snapshot?.Length ?? 0;
         _entryBytesSince = stored.Entries.Sum(e => (long)e.Entry.Length);
         return (state, entries);
     }
 
-    /// <summary>Writes the entry durably and returns its sequence; <paramref name="at"/> is when it happened (epoch ms).</summary>
-    public async Task<long> AppendAsync(TEntry entry, long at)
+    /// <summary>
+    /// Writes the entry durably and returns its sequence; <paramref name="at"/> is when it happened (epoch ms).
+    /// One that <paramref name="owes"/> something is replayed by recovery until it is settled (<see cref="SettleAsync"/>).
+    /// </summary>
+    public async Task<long> AppendAsync(TEntry entry, long at, bool owes = true)
     {
         var seq = Seq + 1;
         // Serialized into a pooled buffer, given back once the store has committed it (a fresh array per
         // entry and per checkpoint was an eighth of all allocation under load).
         using var bytes = Serialize(entry);
-        await store.AppendAsync(stream, seq, bytes.WrittenMemory, at);
+        await store.AppendAsync(stream, seq, bytes.WrittenMemory, at, owes);
         Seq = seq;
         _entryBytesSince += bytes.WrittenCount;
         return seq;
@@ -77,6 +104,9 @@ public sealed class Journal<TState, TEntry>(IJournalStore store, Serializer seri
             await store.AppendAsync(stream, seq, bytes.WrittenMemory, at);
         }
     }
+
+    /// <summary>What the entries <paramref name="from"/>..<paramref name="through"/> carried has been delivered.</summary>
+    public Task SettleAsync(long from, long through) => store.SettleAsync(stream, from, through);
 
     /// <summary>For state kept as snapshots only (settings, keys): every save is a new checkpoint.</summary>
     public Task SaveAsync(TState state)

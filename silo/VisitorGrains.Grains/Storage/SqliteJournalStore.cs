@@ -95,6 +95,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 seq    INTEGER NOT NULL,
                 entry  BLOB    NOT NULL,
                 at     INTEGER NOT NULL DEFAULT 0,
+                owes   INTEGER NOT NULL DEFAULT 1,
                 UNIQUE (stream, seq)
             );
             """);
@@ -102,6 +103,12 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         {
             // Stores written before entries had a time.
             Execute(_connection, "ALTER TABLE vg_entry ADD COLUMN at INTEGER NOT NULL DEFAULT 0;");
+        }
+
+        if (!HasColumn(_connection, "vg_entry", "owes"))
+        {
+            // Stores written before entries said whether they owe anything: each may, as recovery took them then.
+            Execute(_connection, "ALTER TABLE vg_entry ADD COLUMN owes INTEGER NOT NULL DEFAULT 1;");
         }
 
         // Entries arrive in time order, so this index grows at its end: cheap to keep, and retention
@@ -158,9 +165,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT 0, seq, state FROM vg_snapshot WHERE stream = $stream
+            SELECT 0, seq, state, 0 FROM vg_snapshot WHERE stream = $stream
             UNION ALL
-            SELECT 1, seq, entry FROM vg_entry
+            SELECT 1, seq, entry, owes FROM vg_entry
             WHERE stream = $stream AND seq > coalesce((SELECT seq FROM vg_snapshot WHERE stream = $stream), 0)
             ORDER BY 2
             """;
@@ -169,7 +176,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         command.Parameters.AddWithValue("$stream", stream);
         long snapshotSeq = 0;
         byte[]? snapshot = null;
-        var entries = new List<(long, byte[])>();
+        var entries = new List<(long, byte[], bool)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -180,7 +187,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             }
             else
             {
-                entries.Add((reader.GetInt64(1), (byte[])reader.GetValue(2)));
+                entries.Add((reader.GetInt64(1), (byte[])reader.GetValue(2), reader.GetInt64(3) != 0));
             }
         }
 
@@ -200,7 +207,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         CheckpointerCpuMs = Volatile.Read(ref _checkpointerClock)?.Used,
     };
 
-    public Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at) => Enqueue(new Write(WriteKind.Append, stream, seq, entry, at));
+    public Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at, bool owes = true) =>
+        Enqueue(new Write(WriteKind.Append, stream, seq, entry, at) { Owes = owes });
+
+    // A settle's Seq is the last entry it covers, At the first.
+    public Task SettleAsync(string stream, long from, long through) => Enqueue(new Write(WriteKind.Settle, stream, through, null, from));
 
     public Task CheckpointAsync(string stream, long seq, ReadOnlyMemory<byte> snapshot, bool keepEntries = false) =>
         Enqueue(new Write(keepEntries ? WriteKind.Snapshot : WriteKind.Checkpoint, stream, seq, snapshot));
@@ -283,7 +294,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT DISTINCT e.stream FROM vg_entry e LEFT JOIN vg_snapshot s ON s.stream = e.stream
-            WHERE e.seq > coalesce(s.seq, 0)
+            WHERE e.owes = 1 AND e.seq > coalesce(s.seq, 0)
             ORDER BY e.stream
             """;
         return await ReadStringsAsync(command, cancellationToken);
@@ -696,6 +707,8 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         Snapshot,
         Delete,
         Trim,
+        /// <summary>Entries that owe nothing any more (<see cref="SettleAsync"/>).</summary>
+        Settle,
         /// <summary>No row change: after the commit, the WAL is emptied (<see cref="PurgeDeletedAsync"/>).</summary>
         Purge,
     }
@@ -706,6 +719,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
 
         /// <summary>Rows a trim deleted.</summary>
         public int Affected { get; set; }
+
+        /// <summary>Whether an appended entry owes something (<see cref="IJournalStore.AppendAsync(string, long, ReadOnlyMemory{byte}, long, bool)"/>).</summary>
+        public bool Owes { get; init; } = true;
     }
 
     /// <summary>
@@ -725,6 +741,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         private readonly Statement _deleteSnapshot;
         private readonly Statement _deleteEntries;
         private readonly Statement _trimHistory;
+        private readonly Statement _settle;
 
         public WriteCommands(SqliteConnection connection)
         {
@@ -734,7 +751,8 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _begin = new Statement(db, "BEGIN IMMEDIATE");
             _commit = new Statement(db, "COMMIT");
             _rollBack = new Statement(db, "ROLLBACK");
-            _append = new Statement(db, "INSERT OR REPLACE INTO vg_entry (stream, seq, entry, at) VALUES ($stream, $seq, $data, $at)");
+            _append = new Statement(db, "INSERT OR REPLACE INTO vg_entry (stream, seq, entry, at, owes) VALUES ($stream, $seq, $data, $at, $owes)");
+            _settle = new Statement(db, "UPDATE vg_entry SET owes = 0 WHERE stream = $stream AND seq >= $at AND seq <= $seq AND owes = 1");
             _trimHistory = new Statement(db, """
                 DELETE FROM vg_entry WHERE (stream, seq) IN (
                     SELECT e.stream, e.seq FROM vg_entry e
@@ -780,6 +798,9 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
                 case WriteKind.Trim:
                     write.Affected = _trimHistory.Run(write);
                     break;
+                case WriteKind.Settle:
+                    _settle.Run(write);
+                    break;
                 case WriteKind.Delete:
                     _deleteSnapshot.Run(write);
                     _deleteEntries.Run(write);
@@ -798,11 +819,12 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _deleteSnapshot.Dispose();
             _deleteEntries.Dispose();
             _trimHistory.Dispose();
+            _settle.Dispose();
         }
     }
 
     /// <summary>
-    /// One prepared statement and where its parameters are ($stream, $seq, $data, $at: 0 when absent).
+    /// One prepared statement and where its parameters are ($stream, $seq, $data, $at, $owes: 0 when absent).
     /// Failures surface as <see cref="SqliteException"/>, as from Microsoft.Data.Sqlite; the connection's
     /// busy_timeout does the waiting for locks.
     /// </summary>
@@ -814,6 +836,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
         private readonly int _seq;
         private readonly int _data;
         private readonly int _at;
+        private readonly int _owes;
 
         public Statement(SQLitePCL.sqlite3 db, string sql)
         {
@@ -823,6 +846,7 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             _seq = SQLitePCL.raw.sqlite3_bind_parameter_index(_statement, "$seq");
             _data = SQLitePCL.raw.sqlite3_bind_parameter_index(_statement, "$data");
             _at = SQLitePCL.raw.sqlite3_bind_parameter_index(_statement, "$at");
+            _owes = SQLitePCL.raw.sqlite3_bind_parameter_index(_statement, "$owes");
         }
 
         /// <summary>Runs the statement to its end with the write's values; answers the rows it changed.</summary>
@@ -882,6 +906,11 @@ public sealed class SqliteJournalStore : IJournalStore, IAsyncDisposable
             if (_at > 0)
             {
                 Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, _at, write.At));
+            }
+
+            if (_owes > 0)
+            {
+                Check(SQLitePCL.raw.sqlite3_bind_int(_statement, _owes, write.Owes ? 1 : 0));
             }
         }
 

@@ -5,15 +5,17 @@ namespace VisitorGrains.Tests.Grains;
 /// <summary>The real store, with <paramref name="before"/> awaited before each company append: a delay, or a failure.</summary>
 internal sealed class CompanyAppendsHook(IJournalStore store, Func<Task> before) : IJournalStore
 {
-    public async Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at)
+    public async Task AppendAsync(string stream, long seq, ReadOnlyMemory<byte> entry, long at, bool owes = true)
     {
         if (stream.StartsWith(StreamNames.CompanyPrefix, StringComparison.Ordinal))
         {
             await before();
         }
 
-        await store.AppendAsync(stream, seq, entry, at);
+        await store.AppendAsync(stream, seq, entry, at, owes);
     }
+
+    public Task SettleAsync(string stream, long from, long through) => store.SettleAsync(stream, from, through);
 
     public Task<StoredStream> LoadAsync(string stream, CancellationToken cancellationToken = default) => store.LoadAsync(stream, cancellationToken);
 

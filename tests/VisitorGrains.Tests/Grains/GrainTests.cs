@@ -125,25 +125,69 @@ public sealed class GrainTests(GrainClusterFixture fixture) : IClassFixture<Grai
     }
 
     [Fact]
-    public async Task AnIdleVisitor_IsLetGoCheckpointed_AndLoadsAgainOnItsNextCall()
+    public async Task AnIdleVisitor_IsLetGoWithWhatItDeliveredSettled_AndLoadsAgainOnItsNextCall()
     {
         var store = fixture.SiloServices.GetRequiredService<IJournalStore>();
+        var stream = StreamNames.Visitor(GrainKeys.Visitor(Site, "v_idle_0001"));
         var visitor = fixture.Grains.Visitor(Site, "v_idle_0001");
         await visitor.RecordAsync(Pages("v_idle_0001", "/pricing", "/contact"), Identification.Of(Company("idle.example")));
-        await Eventually.GetAsync(CompanyView("idle.example"), v => v is not null); // its company has it: nothing owed
+        await visitor.RecoverAsync(); // its send has finished: its company has it, nothing owed
         var held = await visitor.Shard.ResidentAsync();
 
         var gone = await visitor.Shard.LetGoIdleAsync(TimeSpan.Zero);
 
         Assert.InRange(gone, 1, held);
         Assert.Equal(held - gone, await visitor.Shard.ResidentAsync());
-        var stored = await store.LoadAsync(StreamNames.Visitor(GrainKeys.Visitor(Site, "v_idle_0001")));
-        Assert.Equal(1, stored.SnapshotSeq); // a checkpoint as it went, so a restart replays nothing
-        Assert.Empty(stored.Entries);
+        // One entry is no long replay: no checkpoint as it went, but the entry is settled, so a restart
+        // after a crash does not wake the visitor to tell its company again.
+        var stored = await store.LoadAsync(stream);
+        Assert.Equal(0, stored.SnapshotSeq);
+        Assert.Equal([(1L, false)], stored.Entries.Select(e => (e.Seq, e.Owes)));
+        Assert.DoesNotContain(stream, await store.PendingStreamsAsync());
+
+        // Loaded again, it tells its company only what came since: the company, made to forget it meanwhile,
+        // would hear of the first two pages again were the settled entry sent again.
+        await fixture.Grains.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, "idle.example")).ForgetVisitorAsync("v_idle_0001");
         await visitor.RecordAsync(Pages("v_idle_0001", "/jobs"), Identification.Of(Company("idle.example")));
+        await visitor.RecoverAsync(); // its send has finished
         var view = await visitor.GetAsync();
         Assert.Equal(3, view!.PageViews);
         Assert.Equal(["/pricing", "/contact", "/jobs"], view.Journey.Select(j => j.Path));
+        Assert.Equal(1, Assert.Single((await CompanyView("idle.example")())!.Visitors).PageViews);
+    }
+
+    [Fact]
+    public async Task AnIdleVisitorWithALongJournal_IsCheckpointedAsItGoes()
+    {
+        var store = fixture.SiloServices.GetRequiredService<IJournalStore>();
+        var visitor = fixture.Grains.Visitor(Site, "v_idle_long");
+        var batches = 9; // more than a visitor leaves past its checkpoint
+        for (var i = 0; i < batches; i++)
+        {
+            await visitor.RecordAsync(Pages("v_idle_long", $"/docs/{i}"), Identification.Of(Company("long.example")));
+        }
+
+        await visitor.RecoverAsync(); // its send has finished: nothing owed
+
+        await visitor.Shard.LetGoIdleAsync(TimeSpan.Zero);
+
+        var stored = await store.LoadAsync(StreamNames.Visitor(GrainKeys.Visitor(Site, "v_idle_long")));
+        Assert.Equal(batches, stored.SnapshotSeq); // its next load reads the checkpoint, not every entry
+        Assert.Empty(stored.Entries);
+        Assert.Equal(batches, (await visitor.GetAsync())!.PageViews);
+    }
+
+    [Fact]
+    public async Task AnUnidentifiedVisitorsEntries_OweNothing_SoACrashWakesNobody()
+    {
+        var store = fixture.SiloServices.GetRequiredService<IJournalStore>();
+        var visitor = fixture.Grains.Visitor(Site, "v_isp_0001");
+
+        await visitor.RecordAsync(Pages("v_isp_0001", "/pricing"), Identification.None(UnidentifiedReason.Residential));
+
+        var stream = StreamNames.Visitor(GrainKeys.Visitor(Site, "v_isp_0001"));
+        Assert.False(Assert.Single((await store.LoadAsync(stream)).Entries).Owes);
+        Assert.DoesNotContain(stream, await store.PendingStreamsAsync());
     }
 
     [Fact]

@@ -10,8 +10,8 @@ using VisitorGrains.Tests.Support;
 namespace VisitorGrains.Tests.Grains;
 
 /// <summary>
-/// A shard lets its idle visitors go on its own, each checkpointed, but never one that still owes its
-/// company: that one stays until the company has what it is owed.
+/// A shard lets its idle visitors go on its own, what they delivered settled, but never one that still owes
+/// its company: that one stays until the company has what it is owed.
 /// </summary>
 public sealed class ShardCollectionTests
 {
@@ -44,14 +44,15 @@ public sealed class ShardCollectionTests
             Assert.Equal(1, unsent.Count); // what GET /api/stats reports as visitorsOwingCompanies
             Volatile.Write(ref failing, false);
 
-            // Once the retry has reached the company, a round lets it go, checkpointed: a restart replays nothing.
+            // Once the retry has reached the company, a round lets it go, its entry settled: a restart replays nothing.
             await Eventually.GetAsync(() => visitor.Shard.ResidentAsync(), resident => resident == 0, TimeSpan.FromSeconds(30));
             var view = await cluster.Client.GetGrain<ICompanyGrain>(GrainKeys.Company(Site, "owed.example")).GetAsync();
             Assert.Equal("v_owing_0001", Assert.Single(view!.Visitors).Visitor);
             var store = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<IJournalStore>();
-            var stored = await store.LoadAsync(StreamNames.Visitor(GrainKeys.Visitor(Site, "v_owing_0001")));
-            Assert.Equal(1, stored.SnapshotSeq);
-            Assert.Empty(stored.Entries);
+            var stream = StreamNames.Visitor(GrainKeys.Visitor(Site, "v_owing_0001"));
+            var stored = await store.LoadAsync(stream);
+            Assert.False(Assert.Single(stored.Entries).Owes);
+            Assert.DoesNotContain(stream, await store.PendingStreamsAsync());
             Assert.Equal(1, (await visitor.GetAsync())!.PageViews);
             Assert.Equal(0, unsent.Count);
         }

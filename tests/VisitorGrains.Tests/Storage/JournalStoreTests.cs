@@ -22,6 +22,36 @@ public sealed class SqliteJournalStoreTests : JournalStoreContract
     }
 
     /// <summary>
+    /// A store written before entries said whether they owe anything: each of its entries past a checkpoint
+    /// may, as recovery took them then, until the grain settles or checkpoints it.
+    /// </summary>
+    [Fact]
+    public async Task AnOlderStoresEntries_AllOwe_UntilSettled()
+    {
+        await DisposeStoreAsync();
+        var path = Path.Combine(_dir.Path, "vg.db");
+        File.Delete(path);
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await old.OpenAsync();
+            await using var command = old.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE vg_snapshot (stream TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, state BLOB NOT NULL, saved_at INTEGER NOT NULL);
+                CREATE TABLE vg_entry (stream TEXT NOT NULL, seq INTEGER NOT NULL, entry BLOB NOT NULL, at INTEGER NOT NULL DEFAULT 0, UNIQUE (stream, seq));
+                INSERT INTO vg_entry (stream, seq, entry, at) VALUES ('visitor/demo/v_older', 1, x'01', 1000);
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await OpenStoreAsync();
+
+        Assert.Equal(["visitor/demo/v_older"], await Store.PendingStreamsAsync());
+        Assert.True(Assert.Single((await Store.LoadAsync("visitor/demo/v_older")).Entries).Owes);
+        await Store.SettleAsync("visitor/demo/v_older", 1, 1);
+        Assert.Empty(await Store.PendingStreamsAsync());
+    }
+
+    /// <summary>
     /// Writes are answered off the writer's thread: a caller whose continuation runs synchronously and blocks
     /// (here until a later write is durable) holds up neither the writer nor the commits after its own. Were
     /// answers given on the writer's thread, the later write would never be committed.
@@ -266,9 +296,13 @@ public abstract class JournalStoreContract : IAsyncLifetime
 
     private async Task ReopenAsync()
     {
-        await ((IAsyncDisposable)_store).DisposeAsync();
-        _store = await OpenAsync();
+        await DisposeStoreAsync();
+        await OpenStoreAsync();
     }
+
+    protected Task DisposeStoreAsync() => ((IAsyncDisposable)_store).DisposeAsync().AsTask();
+
+    protected async Task OpenStoreAsync() => _store = await OpenAsync();
 
     [Fact]
     public async Task ConcurrentAppends_AreAllDurable_AfterReopening()
@@ -280,6 +314,35 @@ public abstract class JournalStoreContract : IAsyncLifetime
         var loaded = await _store.LoadAsync("visitor/demo/v7");
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), loaded.Entries.Select(e => e.Seq));
         Assert.Equal(50, (await _store.PendingStreamsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task OnlyEntriesThatStillOwe_AreRecoveredAfterACrash()
+    {
+        // An unidentified visitor's page views owe nothing; a company visitor's owe its company until settled.
+        await _store.AppendAsync("visitor/demo/v_isp", 1, [1], 1000, owes: false);
+        await _store.AppendAsync("visitor/demo/v_isp", 2, [2], 2000, owes: false);
+        for (var seq = 1; seq <= 4; seq++)
+        {
+            await _store.AppendAsync("visitor/demo/v_acme", seq, [(byte)seq], seq * 1000);
+        }
+
+        Assert.Equal(["visitor/demo/v_acme"], await _store.PendingStreamsAsync());
+
+        // The company confirmed 1–2 and then 3: entry 4 still owes.
+        await _store.SettleAsync("visitor/demo/v_acme", 1, 2);
+        await _store.SettleAsync("visitor/demo/v_acme", 3, 3);
+        await ReopenAsync();
+
+        Assert.Equal(["visitor/demo/v_acme"], await _store.PendingStreamsAsync());
+        var loaded = await _store.LoadAsync("visitor/demo/v_acme");
+        Assert.Equal([(1L, false), (2L, false), (3L, false), (4L, true)], loaded.Entries.Select(e => (e.Seq, e.Owes)));
+        Assert.Equal([(1L, false), (2L, false)], (await _store.LoadAsync("visitor/demo/v_isp")).Entries.Select(e => (e.Seq, e.Owes)));
+
+        await _store.SettleAsync("visitor/demo/v_acme", 4, 4);
+        Assert.Empty(await _store.PendingStreamsAsync());
+        // Settled entries are still the visitor's history.
+        Assert.Equal(4, await _store.CountHistoryAsync("visitor/demo/v_acme", 0, 10_000));
     }
 
     [Fact]

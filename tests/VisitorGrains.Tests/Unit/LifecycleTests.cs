@@ -34,6 +34,40 @@ public sealed class LifecycleTests
         state.Apply(entry!, state.Seq + 1);
     }
 
+    /// <summary>
+    /// The journal marks an entry as owing its company before the entry is applied: what
+    /// <see cref="VisitorState.Contributes"/> says then must be what <see cref="VisitorState.ContributionOf"/>
+    /// says after, through an unidentified visit, identification, a visit from home and a sales move.
+    /// </summary>
+    [Fact]
+    public void WhetherAnEntryContributes_IsKnownBeforeItIsApplied()
+    {
+        var state = new VisitorState { Site = "demo", Visitor = "v_00000009" };
+        var steps = new (Identification? Identification, bool Contributes)[]
+        {
+            (Identification.None(UnidentifiedReason.Residential), false),
+            (Identification.Of(Acme), true),
+            (Identification.None(UnidentifiedReason.Residential), true), // still Acme's visitor
+            (null, false), // a sales move: no page, nothing for the company
+        };
+        var at = T0;
+        foreach (var (identification, contributes) in steps)
+        {
+            at += 1000;
+            var entry = identification is null
+                ? state.DecideSalesMove(SalesMove.Accept, "", "erik", CompiledRules.Default, at).Entry!
+                : state.Decide(new CollectBatch
+                {
+                    Site = "demo", Visitor = state.Visitor,
+                    Events = [new TrackedEvent { Id = $"e_{at}", Kind = EventKind.PageView, At = at, Url = "https://x.com/pricing", Path = "/pricing" }],
+                }, identification, CompiledRules.Default, at)!;
+
+            Assert.Equal(contributes, state.Contributes(entry));
+            state.Apply(entry, state.Seq + 1);
+            Assert.Equal(contributes, state.ContributionOf(entry, state.Seq) is not null);
+        }
+    }
+
     [Fact]
     public void SalesAcceptsAnMql_ThenItBecomesAnOpportunityAndACustomer_WithEveryMoveKept()
     {
