@@ -13,8 +13,8 @@ namespace VisitorGrains.Tests.Grains;
 
 /// <summary>
 /// A graceful stop waits for visitors still telling their company: without that, the silo deactivates
-/// the company between two of a visitor's contributions and the visitor is left with entries past its
-/// checkpoint.
+/// the company between two of a visitor's contributions and the visitor is left with entries that still
+/// owe it.
 /// </summary>
 public sealed class GracefulStopTests
 {
