@@ -5,8 +5,9 @@ using VisitorGrains.Grains.Storage;
 namespace VisitorGrains.Grains.Hosting;
 
 /// <summary>
-/// Wakes the grains whose journals hold entries past their checkpoint: after a crash they may owe their
-/// company or feed a message from their outbox. Waking a grain that is already awake is harmless (its
+/// Wakes the grains whose journals hold entries past their checkpoint that may still owe something: after a
+/// crash they may owe their company or feed a message from their outbox (a visitor's entries that its
+/// company confirmed, or that never had a company, owe nothing). Waking a grain that is already awake is harmless (its
 /// recovery only sends what is still unsent), so any silo may run this at any time.
 /// </summary>
 public sealed class JournalRecovery(IJournalStore store, IGrainFactory grains, ILogger<JournalRecovery> log)
@@ -19,7 +20,7 @@ public sealed class JournalRecovery(IJournalStore store, IGrainFactory grains, I
             return;
         }
 
-        log.LogInformation("Replaying {Count} journals with entries past their checkpoint", pending.Count);
+        log.LogInformation("Replaying {Count} journals that may still owe what their entries carried", pending.Count);
         await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (stream, _) =>
             {
