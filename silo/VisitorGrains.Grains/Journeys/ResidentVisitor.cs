@@ -359,12 +359,7 @@ internal sealed class ResidentVisitor
         }
     }
 
-    /// <summary>
-    /// One sender at a time drains the outbox, in order; a failure retries it later. What the company
-    /// confirmed is then settled in the journal, queued behind the visitor's writes and not waited for: a
-    /// settle lost to a crash only means a replay that sends the company what it has, which it ignores. (Nor
-    /// is its task kept: a finished task held by every resident visitor added some 60 B to each.)
-    /// </summary>
+    /// <summary>One sender at a time drains the outbox, in order; a failure retries it later.</summary>
     public void StartSending(VisitorShardGrain shard)
     {
         if (_sending.IsCompleted && _state.Outbox.Count > 0)
@@ -374,6 +369,12 @@ internal sealed class ResidentVisitor
         }
     }
 
+    /// <summary>
+    /// Sends the outbox in order. What the company confirmed is then settled in the journal, queued behind
+    /// the visitor's writes and not waited for: a settle lost to a crash only means a replay that sends the
+    /// company what it has, which it ignores. (Nor is its task kept: a finished task held by every resident
+    /// visitor added some 60 B to each.)
+    /// </summary>
     private async Task SendOutboxAsync(VisitorShardGrain shard)
     {
         var journal = _journal!;
